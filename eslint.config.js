@@ -1,0 +1,54 @@
+// Lint rules written down as config: the conventions of docs/contributing.md enforced, not described.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import nodePlugin from "eslint-plugin-n";
+import importX from "eslint-plugin-import-x";
+import unicorn from "eslint-plugin-unicorn";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "test/fixtures/**", "build/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { n: nodePlugin, "import-x": importX, unicorn },
+    settings: { n: { version: ">=20.19.0" } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      eqeqeq: "error",
+      "n/prefer-node-protocol": "error",
+      "n/no-unsupported-features/node-builtins": "error",
+      "n/no-unsupported-features/es-syntax": "off",
+      "import-x/no-cycle": "error",
+      "unicorn/filename-case": ["error", { case: "kebabCase" }],
+      // The policy engine is pure and imports nothing else of ours (ARCHITECTURE.md).
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            {
+              target: "./src/policy",
+              from: "./src",
+              except: ["./policy", "./errors.ts"],
+              message: "src/policy imports nothing else of ours",
+            },
+          ],
+        },
+      ],
+      // stdout belongs to the MCP protocol: library code logs to stderr through the logger.
+      "no-console": "error",
+    },
+  },
+  {
+    files: ["src/cli/**", "bench/**", "scripts/**", "test/**"],
+    rules: { "no-console": "off" },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
