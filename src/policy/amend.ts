@@ -27,7 +27,11 @@ export async function appendAllowPrefixRule(
 }
 
 export type AmendNetworkProtocol = "http" | "https";
-export type AmendNetworkDecision = "allow" | "deny" | "ask";
+/**
+ * `deny` and `prompt` as the rules language spells them. (codex's amend also writes `ask`, which
+ * its own parser then rejects, breaking the whole file; execward refuses to write it.)
+ */
+export type AmendNetworkDecision = "allow" | "deny" | "prompt";
 
 /** Appends a `network_rule(...)` line; returns whether a line was written. */
 export async function appendNetworkRule(
@@ -45,8 +49,11 @@ export async function appendNetworkRule(
   if (rule.protocol !== "http" && rule.protocol !== "https") {
     throw new ExecwardError("amend_invalid", "network rule protocol must be http or https");
   }
-  if (!["allow", "deny", "ask"].includes(rule.decision)) {
-    throw new ExecwardError("amend_invalid", "network rule decision must be allow, deny, or ask");
+  if (!["allow", "deny", "prompt"].includes(rule.decision)) {
+    throw new ExecwardError(
+      "amend_invalid",
+      "network rule decision must be allow, deny, or prompt",
+    );
   }
   let line = `network_rule(host=${JSON.stringify(host)}, protocol="${rule.protocol}", decision="${rule.decision}"`;
   if (rule.justification !== undefined)

@@ -3,6 +3,7 @@
  * valid Starlark it deliberately refuses (reported when evaluation reaches them, so errors come
  * in the same order as in codex, which evaluates statements top to bottom).
  */
+import type { PolicyError } from "./policy-error.js";
 import type { StarlarkValue } from "./starlark-value.js";
 import type { SourceText } from "./source-text.js";
 
@@ -31,9 +32,19 @@ export type Statement =
       readonly args: readonly CallArgument[];
       /** Offset of the callee's name: where codex points its errors. */
       readonly offset: number;
+      /**
+       * What codex finds when it compiles this statement, just before running it (a dict literal
+       * repeating a key): earlier statements run, and fail, first.
+       */
+      readonly compileError?: PolicyError;
     }
   /** An expression without effect (a docstring, `None`, `pass`). */
-  | { readonly kind: "value"; readonly expression: Expression | undefined; readonly offset: number }
+  | {
+      readonly kind: "value";
+      readonly expression: Expression | undefined;
+      readonly offset: number;
+      readonly compileError?: PolicyError;
+    }
   | { readonly kind: "unsupported"; readonly what: string; readonly offset: number };
 
 export interface RulesModule {

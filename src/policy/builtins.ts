@@ -17,6 +17,7 @@ import {
 } from "./network-rule.js";
 import { PolicyError } from "./policy-error.js";
 import type { PatternToken, PrefixRule } from "./rule.js";
+import { rustTrim } from "./rust-str.js";
 import { shlexSplit } from "./shlex.js";
 import type { StarlarkValue } from "./starlark-value.js";
 
@@ -120,7 +121,7 @@ export function callHostExecutable(args: readonly EvaluatedArgument[]): {
 }
 
 function parseJustification(raw: string | undefined): string | undefined {
-  if (raw !== undefined && raw.trim().length === 0) {
+  if (raw !== undefined && rustTrim(raw).length === 0) {
     throw new PolicyError("invalid_rule", "invalid rule: justification cannot be empty");
   }
   return raw;

@@ -2,7 +2,9 @@
  * Reading rules files from disk into a Policy: all of them, or none.
  *
  * A file that cannot be read, is not UTF-8, or fails to evaluate is an error that names it;
- * nothing is skipped and nothing is half-applied. Files are evaluated in the order given.
+ * nothing is skipped and nothing is half-applied. Files are evaluated in the order given. Read
+ * failures are worded as codex words them (Rust's `io::Error`: "No such file or directory (os
+ * error 2)", "stream did not contain valid UTF-8").
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
@@ -53,7 +55,7 @@ async function readRulesFile(file: string): Promise<string> {
   } catch (error) {
     throw new PolicyError(
       "rules_read",
-      `failed to read policy at ${file}: ${describeIoError(error)}`,
+      `failed to read policy at ${file}: ${describeOsError(error)}`,
       undefined,
       {
         cause: error,
@@ -65,13 +67,36 @@ async function readRulesFile(file: string): Promise<string> {
   } catch (error) {
     throw new PolicyError(
       "rules_read",
-      `failed to read policy at ${file}: not valid UTF-8`,
+      `failed to read policy at ${file}: stream did not contain valid UTF-8`,
       undefined,
       {
         cause: error,
       },
     );
   }
+}
+
+/** C library wording of the errors reading a file can meet, as Rust prints them. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EMFILE: "Too many open files",
+  EIO: "Input/output error",
+};
+
+/** Rust's `Display` of an OS `io::Error`: "No such file or directory (os error 2)". */
+function describeOsError(error: unknown): string {
+  if (error instanceof Error && "code" in error && typeof error.code === "string") {
+    const errno = (os.constants.errno as Readonly<Record<string, number>>)[error.code];
+    const text = STRERROR[error.code] ?? describeIoError(error);
+    return errno === undefined ? text : `${text} (os error ${errno})`;
+  }
+  return String(error);
 }
 
 export function describeIoError(error: unknown): string {

@@ -7,6 +7,7 @@
  */
 import { parseDecision, type Decision } from "./decision.js";
 import { PolicyError } from "./policy-error.js";
+import { containsRustWhitespace, rustTrim } from "./rust-str.js";
 
 export type NetworkProtocol = "http" | "https" | "socks5_tcp" | "socks5_udp";
 
@@ -41,7 +42,7 @@ export function parseNetworkDecision(raw: string): Decision {
 }
 
 export function normalizeNetworkRuleHost(raw: string): string {
-  let host = raw.trim();
+  let host = rustTrim(raw);
   if (host.length === 0) throw invalidRule("network_rule host cannot be empty");
   if (host.includes("://") || /[/?#]/.test(host)) {
     throw invalidRule(
@@ -62,15 +63,14 @@ export function normalizeNetworkRuleHost(raw: string): string {
       host = host.slice(0, colon);
     }
   }
-  const normalized = host
-    .replace(/\.+$/, "")
-    .trim()
-    .replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const normalized = rustTrim(host.replace(/\.+$/, "")).replace(/[A-Z]/g, (c) => c.toLowerCase());
   if (normalized.length === 0) throw invalidRule("network_rule host cannot be empty");
   if (normalized.includes("*")) {
     throw invalidRule("network_rule host must be a specific host; wildcards are not allowed");
   }
-  if (/\s/u.test(normalized)) throw invalidRule("network_rule host cannot contain whitespace");
+  if (containsRustWhitespace(normalized)) {
+    throw invalidRule("network_rule host cannot contain whitespace");
+  }
   return normalized;
 }
 

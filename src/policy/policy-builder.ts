@@ -3,7 +3,8 @@
  *
  * Files are evaluated in order into a shared builder, like codex: a file's statements run top to
  * bottom and the first error stops everything; names that do not exist are reported before any
- * statement runs; each `prefix_rule`'s `match` / `not_match` examples are checked when its file
+ * statement runs, a statement's compile error (a dict literal repeating a key) just before it
+ * runs; each `prefix_rule`'s `match` / `not_match` examples are checked when its file
  * has been evaluated completely (so a later error in the same file wins), against the rules of
  * that call only, with host-executable resolution on. A builder whose `addFile` threw must not be
  * used further: the caller reports the error and loads nothing.
@@ -60,7 +61,8 @@ const STARLARK_GLOBALS = new Set([
 ]);
 
 interface PendingValidation extends PrefixRuleCall {
-  readonly location: SourceLocation;
+  /** Where the call is; computed only for an error (columns cost a scan of the line). */
+  readonly locate: () => SourceLocation;
 }
 
 export class PolicyBuilder {
@@ -80,10 +82,13 @@ export class PolicyBuilder {
     checkNames(module);
     const pending: PendingValidation[] = [];
     for (const statement of module.statements) {
-      const location = module.source.locate(statement.offset);
+      const locate = (): SourceLocation => module.source.locate(statement.offset);
+      if (statement.kind !== "unsupported" && statement.compileError !== undefined) {
+        throw statement.compileError;
+      }
       switch (statement.kind) {
         case "unsupported":
-          throw unsupported(statement.what, location);
+          throw unsupported(statement.what, locate());
         case "value":
           if (statement.expression !== undefined) evaluate(module, statement.expression);
           break;
@@ -93,9 +98,9 @@ export class PolicyBuilder {
             evaluated: evaluate(module, arg.value),
           }));
           try {
-            this.call(statement.callee, args, location, pending);
+            this.call(statement.callee, args, locate, pending);
           } catch (error) {
-            throw error instanceof PolicyError ? error.at(location) : error;
+            throw error instanceof PolicyError ? error.at(locate()) : error;
           }
           break;
         }
@@ -111,13 +116,14 @@ export class PolicyBuilder {
   private call(
     callee: string,
     args: Parameters<typeof callPrefixRule>[0],
-    location: SourceLocation,
+    locate: () => SourceLocation,
     pending: PendingValidation[],
   ): void {
     switch (callee) {
       case "prefix_rule": {
         const call = callPrefixRule(args);
-        pending.push({ ...call, location });
+        if (call.matches.length > 0 || call.notMatches.length > 0)
+          pending.push({ ...call, locate });
         for (const rule of call.rules) this.index.add(rule);
         return;
       }
@@ -130,7 +136,7 @@ export class PolicyBuilder {
         return;
       }
       default:
-        throw unsupported(`calling \`${callee}\``, location);
+        throw unsupported(`calling \`${callee}\``, locate());
     }
   }
 
@@ -145,7 +151,7 @@ export class PolicyBuilder {
         throw new PolicyError(
           "example_did_match",
           `expected example to not match rule \`${debugPrefixRuleMatch(match)}\`: ${renderExample(example)}`,
-          validation.location,
+          validation.locate(),
         );
       }
     }
@@ -158,7 +164,7 @@ export class PolicyBuilder {
         `expected every example to match at least one rule. rules: ${rustDebugStringList(
           validation.rules.map(debugPrefixRule),
         )}; unmatched examples: ${rustDebugStringList(unmatched.map(renderExample))}`,
-        validation.location,
+        validation.locate(),
       );
     }
   }

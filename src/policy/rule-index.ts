@@ -24,17 +24,56 @@ function createNode(): TrieNode {
   return { terminals: [], next: new Map(), alternatives: [], alternativesByKey: new Map() };
 }
 
+/** Rules whose alternatives multiply to at most this many paths are indexed path by path. */
+const MAX_EXPANDED_PATHS = 64;
+
 function insert(
   roots: Map<string, TrieNode>,
   program: string,
   rest: readonly PatternToken[],
   index: number,
 ): void {
-  let node: TrieNode | undefined = roots.get(program);
-  if (node === undefined) {
-    node = createNode();
-    roots.set(program, node);
+  let root: TrieNode | undefined = roots.get(program);
+  if (root === undefined) {
+    root = createNode();
+    roots.set(program, root);
   }
+  let paths = 1;
+  for (const token of rest) paths *= token.kind === "single" ? 1 : new Set(token.tokens).size;
+  if (paths <= MAX_EXPANDED_PATHS) insertExpanded(root, rest, 0, index);
+  else insertWithAlternatives(root, rest, index);
+}
+
+/** Indexes every concrete token path of the rule, so lookups are one map access per token. */
+function insertExpanded(
+  node: TrieNode,
+  rest: readonly PatternToken[],
+  position: number,
+  index: number,
+): void {
+  const token = rest[position];
+  if (token === undefined) {
+    node.terminals.push(index);
+    return;
+  }
+  const tokens = token.kind === "single" ? [token.token] : [...new Set(token.tokens)];
+  for (const value of tokens) {
+    let child = node.next.get(value);
+    if (child === undefined) {
+      child = createNode();
+      node.next.set(value, child);
+    }
+    insertExpanded(child, rest, position + 1, index);
+  }
+}
+
+/** For rules with many alternatives: alternative sets are edges, scanned at lookup. */
+function insertWithAlternatives(
+  root: TrieNode,
+  rest: readonly PatternToken[],
+  index: number,
+): void {
+  let node = root;
   for (const token of rest) {
     if (token.kind === "single") {
       let child: TrieNode | undefined = node.next.get(token.token);

@@ -93,7 +93,7 @@ function singleQuotedOk(c: number): boolean {
 }
 
 function doubleQuotedOk(c: number): boolean {
-  return c !== 0x60 && c !== 0x24 && c !== 0x21; // ` $ !
+  return c !== 0x60 && c !== 0x24 && c !== 0x21 && c !== 0x5e; // ` $ ! ^
 }
 
 function quotingStrategy(bytes: Uint8Array, from: number): { end: number; strategy: Strategy } {
