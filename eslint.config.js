@@ -4,6 +4,8 @@ import tseslint from "typescript-eslint";
 import nodePlugin from "eslint-plugin-n";
 import importX from "eslint-plugin-import-x";
 import unicorn from "eslint-plugin-unicorn";
+import globals from "globals";
+import { fileURLToPath } from "node:url";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "test/fixtures/**", "build/**"] },
@@ -11,7 +13,11 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: fileURLToPath(new URL(".", import.meta.url)),
+      },
+      globals: globals.node,
     },
     plugins: { n: nodePlugin, "import-x": importX, unicorn },
     settings: { n: { version: ">=20.19.0" } },
@@ -50,5 +56,9 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: globals.node },
   },
 );

@@ -23,6 +23,10 @@ export type ErrorCode =
   // src/policy/amend.ts
   | "amend_invalid"
   | "amend_io"
+  // src/escalation
+  | "frame_too_large"
+  | "protocol_error"
+  | "native_unavailable"
   // src/cli
   | "usage";
 

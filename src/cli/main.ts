@@ -7,12 +7,14 @@ import { readFileSync } from "node:fs";
 
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from "./cli-io.js";
 import { runRulesCheck } from "./rules-check-command.js";
+import { runRun } from "./run-command.js";
 
 const HELP = `Usage: execward <COMMAND>
 
 A shell that AI agents can be trusted with.
 
 Commands:
+  run           Run a shell command with every program it starts decided by the policy
   rules check   Show what the .rules policy decides for a command (as \`codex execpolicy check\`)
 
 Options:
@@ -23,6 +25,8 @@ Options:
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "run":
+      return runRun(rest, io);
     case "rules":
       if (rest[0] === "check") return runRulesCheck(rest.slice(1), io);
       io.stderr.write(

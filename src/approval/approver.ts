@@ -1,0 +1,41 @@
+/**
+ * One way to ask a human, shared by exec and network approvals, MCP and TTY alike.
+ *
+ * Contract: `ask` resolves with the human's answer; anything else (an error, no way to ask, a
+ * timeout, the request being withdrawn) is the caller's deny. Implementations show only escaped
+ * text (see display.ts): an agent must not be able to paint over a prompt.
+ */
+
+export interface ExecApprovalRequest {
+  readonly kind: "exec";
+  /** The program's real absolute path. */
+  readonly program: string;
+  /** Its arguments after argv[0]. */
+  readonly args: readonly string[];
+  readonly workdir: string;
+  /** The matching rule's justification, if any. */
+  readonly justification?: string;
+  /** Why a human is asked (a prompt rule, a dangerous command, a writable program file...). */
+  readonly reason: string;
+}
+
+export type ApprovalRequest = ExecApprovalRequest;
+
+/**
+ * accept: yes, this once. accept-for-session: yes, and the same again without asking until the
+ * command (TTY) or session (MCP) ends. decline / cancel: no.
+ */
+export type ApprovalAnswer = "accept" | "accept-for-session" | "decline" | "cancel";
+
+export interface Approver {
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+}
+
+/** An approver that cannot ask: every question is a deny, with `reason`. */
+export class UnavailableApprover implements Approver {
+  constructor(readonly reason: string) {}
+
+  ask(): Promise<ApprovalAnswer> {
+    return Promise.reject(new Error(this.reason));
+  }
+}

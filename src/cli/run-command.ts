@@ -1,0 +1,148 @@
+/**
+ * `execward run`: one shell command under the policy, from a terminal.
+ *
+ * Every program the command starts is decided by the rules; `prompt` asks on the terminal
+ * (yes / no / always for this run); without a terminal a prompt is a deny with that reason. The
+ * exit status is the command's (128 + n if a signal ended it). Until the sandbox lands, `run`
+ * says plainly on stderr that it does not sandbox.
+ */
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
+
+import { createTtyApprover } from "../approval/tty-approver.js";
+import { computeAskList } from "../escalation/ask-list.js";
+import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
+import { isExecwardError } from "../errors.js";
+import { startInterceptedRun, type InterceptionMode } from "../exec/intercepted-run.js";
+import { PolicyError } from "../policy/index.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { loadRunPolicy } from "./load-rules.js";
+import { parseCommandLine, usage } from "./parse-command-line.js";
+import { describePolicyError } from "./rules-check-command.js";
+
+export const RUN_HELP = `Usage: execward run [OPTIONS] -- <COMMAND STRING>
+
+Run a shell command with every program it starts decided by the .rules policy.
+
+Options:
+  -r, --rules <FILE>           Also load this rules file (repeatable), after the discovered ones.
+      --no-discover            Load only the --rules files.
+      --trust-project          Load project .codex/rules even if config.toml does not trust it.
+      --preserve-program-paths Match rules against full program paths, not basenames.
+      --shell <bash|zsh|sh>    The shell that runs the command (default bash).
+      --mode <preload|exec-wrapper>
+                               preload (default): the exec hook sees every program of every
+                               dynamically linked descendant. exec-wrapper: a shell patched to
+                               honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
+      --bash <PATH>            The shell binary to use (e.g. a patched Bash).
+      --login                  Run the shell as a login shell (-lc).
+  -h, --help                   Print this help.
+`;
+
+const SHELLS = new Set(["bash", "zsh", "sh"]);
+
+export async function runRun(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, [
+      { name: "rules", short: "r", kind: "values" },
+      { name: "no-discover", kind: "flag" },
+      { name: "trust-project", kind: "flag" },
+      { name: "preserve-program-paths", kind: "flag" },
+      { name: "shell", kind: "value" },
+      { name: "mode", kind: "value" },
+      { name: "bash", kind: "value" },
+      { name: "login", kind: "flag" },
+      { name: "help", short: "h", kind: "flag" },
+    ]);
+    if (parsed.flags.has("help")) {
+      io.stdout.write(RUN_HELP);
+      return 0;
+    }
+    if (parsed.rest.length === 0)
+      throw usage("no command given: execward run [OPTIONS] -- <COMMAND STRING>");
+    const shellName = parsed.values.get("shell")?.[0] ?? "bash";
+    if (!SHELLS.has(shellName)) throw usage(`--shell must be bash, zsh or sh (got ${shellName})`);
+    const mode = parsed.values.get("mode")?.[0] ?? "preload";
+    if (mode !== "preload" && mode !== "exec-wrapper")
+      throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "usage") {
+      io.stderr.write(`execward: ${error.message}\n${RUN_HELP}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+
+  const mode = (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode;
+  const shellName = parsed.values.get("shell")?.[0] ?? "bash";
+  const shell = parsed.values.get("bash")?.[0] ?? findOnPath(shellName, io.env.PATH);
+  if (shell === undefined) {
+    io.stderr.write(`execward: ${shellName} not found on PATH\n`);
+    return EXIT_FAILURE;
+  }
+  const preserveProgramPaths = parsed.flags.has("preserve-program-paths");
+  let policy;
+  try {
+    policy = await loadRunPolicy(io, parsed.values.get("rules") ?? [], {
+      discover: !parsed.flags.has("no-discover"),
+      trustProject: parsed.flags.has("trust-project"),
+    });
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      io.stderr.write(`${describePolicyError(error)}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+
+  io.stderr.write(
+    "execward: note: not sandboxing yet: programs that are not escalated run with your own permissions\n",
+  );
+  const tmp = io.env.TMPDIR;
+  const run = startInterceptedRun({
+    command: parsed.rest.join(" "),
+    shell: path.resolve(shell),
+    login: parsed.flags.has("login"),
+    mode,
+    cwd: io.cwd,
+    env: Object.fromEntries(
+      Object.entries(io.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    policy: createRulesEscalationPolicy({
+      policy,
+      approver: createTtyApprover(),
+      preserveProgramPaths,
+      writableRoots: [io.cwd, "/tmp", ...(tmp === undefined ? [] : [tmp])],
+    }),
+    askList: computeAskList(policy, preserveProgramPaths),
+    stdio: "inherit",
+    foreground: true,
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    run.child.kill(signal);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  try {
+    const exit = await run.exit;
+    return exit.exitCode;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGHUP", onSignal);
+  }
+}
+
+function findOnPath(name: string, pathValue: string | undefined): string | undefined {
+  for (const dir of (pathValue ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
+    if (dir === "") continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,348 @@
+/**
+ * The escalation server for one command: receives the handshakes of every intercepted exec on
+ * one datagram socket and runs each request as an independent session on its own stream socket.
+ *
+ * Guards:
+ * - Nothing blocks: sockets are non-blocking and watched by the event loop, so any number of
+ *   pending requests (a pipeline, 8 concurrent commands, a prompt waiting for a human) proceed
+ *   independently.
+ * - Fail closed per session: a malformed or oversized frame, a handshake without exactly one
+ *   descriptor, or an error while deciding ends that session (the requester sees the connection
+ *   close and refuses to exec), is logged, and the server keeps serving.
+ * - A requester that goes away ends its session: a pending decision is aborted (nothing will
+ *   run), and an escalated program it was waiting for is killed.
+ * - Every received descriptor is closed or handed over exactly once.
+ */
+import path from "node:path";
+
+import type { EscalatedExecutor, EscalatedRun } from "./escalated-executor.js";
+import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
+import { encodeFrame, FrameDecoder, type DecodedFrame } from "./framing.js";
+import type { FdPassing, FdWatcher } from "./native-addon.js";
+import {
+  EscalateRequestSchema,
+  HANDSHAKE_BYTE,
+  MAX_FDS_PER_MESSAGE,
+  SuperExecMessageSchema,
+  type EscalateResponse,
+} from "./protocol.js";
+
+export interface EscalationServerOptions {
+  readonly addon: FdPassing;
+  readonly policy: EscalationPolicy;
+  readonly executor: EscalatedExecutor;
+  /** Where session failures are reported (stderr by default). */
+  readonly log?: (message: string) => void;
+}
+
+const RECV_CHUNK = 64 * 1024;
+
+export class EscalationServer {
+  private readonly options: EscalationServerOptions;
+  private readonly log: (message: string) => void;
+  private serverFd = -1;
+  private clientFd = -1;
+  private watcher: FdWatcher | undefined;
+  private readonly sessions = new Set<Session>();
+  private closed = false;
+
+  constructor(options: EscalationServerOptions) {
+    this.options = options;
+    this.log = options.log ?? ((message) => process.stderr.write(`execward: ${message}\n`));
+  }
+
+  /** Opens the datagram pair; returns the client end, to pass to the shell as CODEX_ESCALATE_SOCKET. */
+  start(): number {
+    const { addon } = this.options;
+    [this.serverFd, this.clientFd] = addon.socketpair(false);
+    addon.setNonBlocking(this.serverFd);
+    this.watcher = addon.watch(this.serverFd, () => this.acceptHandshakes());
+    this.watcher.start(true, false);
+    return this.clientFd;
+  }
+
+  /** Closes the client end held here (call once the shell has its copy). */
+  releaseClientFd(): void {
+    if (this.clientFd >= 0) {
+      this.options.addon.close(this.clientFd);
+      this.clientFd = -1;
+    }
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Stops accepting requests and ends every session (killing escalated programs). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.close();
+    this.releaseClientFd();
+    if (this.serverFd >= 0) this.options.addon.close(this.serverFd);
+    this.serverFd = -1;
+    for (const session of this.sessions) session.end("the command finished");
+  }
+
+  private acceptHandshakes(): void {
+    const { addon } = this.options;
+    for (;;) {
+      let message;
+      try {
+        message = addon.recvmsg(this.serverFd, 8192);
+      } catch (error) {
+        this.log(`escalation socket failed: ${String(error)}`);
+        return;
+      }
+      if (message === null) return;
+      if (
+        message.fds.length !== 1 ||
+        message.data.length !== 1 ||
+        message.data[0] !== HANDSHAKE_BYTE
+      ) {
+        this.log(
+          `ignored a malformed handshake (${message.data.length} bytes, ${message.fds.length} descriptors)`,
+        );
+        for (const fd of message.fds) addon.close(fd);
+        continue;
+      }
+      const fd = message.fds[0] as number;
+      const session = new Session(fd, this.options, this.log, () => this.sessions.delete(session));
+      this.sessions.add(session);
+      session.begin();
+    }
+  }
+}
+
+type SessionState = "request" | "deciding" | "super-exec" | "running" | "done";
+
+class Session {
+  private state: SessionState = "request";
+  private readonly decoder = new FrameDecoder();
+  private readonly watcher: FdWatcher;
+  private readonly abort = new AbortController();
+  private outgoing: Buffer[] = [];
+  private request: ExecRequest | undefined;
+  private run: EscalatedRun | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly options: EscalationServerOptions,
+    private readonly log: (message: string) => void,
+    private readonly onEnd: () => void,
+  ) {
+    options.addon.setNonBlocking(fd);
+    this.watcher = options.addon.watch(fd, (status, readable, writable) =>
+      this.onReady(status, readable, writable),
+    );
+  }
+
+  begin(): void {
+    this.watcher.start(true, false);
+  }
+
+  end(reason?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (reason !== undefined && this.state !== "done")
+      this.log(`escalation session ended: ${reason}`);
+    this.abort.abort();
+    this.run?.kill();
+    this.watcher.close();
+    for (const fd of this.decoder.drainFds()) this.options.addon.close(fd);
+    this.options.addon.close(this.fd);
+    this.onEnd();
+  }
+
+  private onReady(status: number, readable: boolean, writable: boolean): void {
+    if (this.ended) return;
+    if (status < 0) {
+      this.end(`socket error ${status}`);
+      return;
+    }
+    if (writable) this.flush();
+    if (readable) this.read();
+  }
+
+  private read(): void {
+    for (;;) {
+      if (this.ended) return;
+      let message;
+      try {
+        message = this.options.addon.recvmsg(this.fd, RECV_CHUNK);
+      } catch (error) {
+        this.end(`receive failed: ${String(error)}`);
+        return;
+      }
+      if (message === null) return;
+      if (message.data.length === 0 && message.fds.length === 0) {
+        // The requester went away: abort a pending decision, kill an escalated program.
+        this.end(this.state === "done" ? undefined : "the requesting process went away");
+        return;
+      }
+      let frames: DecodedFrame[];
+      try {
+        frames = this.decoder.push(message.data, message.fds);
+      } catch (error) {
+        for (const fd of message.fds) this.options.addon.close(fd);
+        this.end(error instanceof Error ? error.message : String(error));
+        return;
+      }
+      for (const frame of frames) this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: DecodedFrame): void {
+    switch (this.state) {
+      case "request":
+        this.onRequest(frame);
+        return;
+      case "super-exec":
+        this.onSuperExec(frame);
+        return;
+      case "deciding":
+      case "running":
+      case "done":
+        for (const fd of frame.fds) this.options.addon.close(fd);
+        this.end("unexpected frame from the requester");
+        return;
+    }
+  }
+
+  private onRequest(frame: DecodedFrame): void {
+    for (const fd of frame.fds) this.options.addon.close(fd);
+    const decoded = decodePayload(frame.payload);
+    const parsed =
+      decoded === undefined ? undefined : EscalateRequestSchema.safeParse(decoded.value);
+    if (decoded === undefined || parsed === undefined || !parsed.success) {
+      this.end("malformed EscalateRequest");
+      return;
+    }
+    const raw = parsed.data;
+    const workdir = path.resolve("/", raw.workdir);
+    this.request = {
+      file: path.resolve(workdir, raw.file),
+      argv: raw.argv,
+      workdir,
+      env: raw.env,
+      faithful: decoded.faithful,
+    };
+    this.state = "deciding";
+    this.options.policy.decide(this.request, this.abort.signal).then(
+      (decision) => this.respond(decision),
+      (error: unknown) =>
+        this.respond({
+          action: "deny",
+          reason: `execward could not decide: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+    );
+  }
+
+  private respond(decision: EscalationDecision): void {
+    if (this.ended) return;
+    let response: EscalateResponse;
+    switch (decision.action) {
+      case "run":
+        response = { action: "Run" };
+        this.state = "done";
+        break;
+      case "escalate":
+        response = { action: "Escalate" };
+        this.state = "super-exec";
+        break;
+      case "deny":
+        response = { action: { Deny: { reason: decision.reason } } };
+        this.state = "done";
+        break;
+    }
+    this.send(encodeFrame(response));
+  }
+
+  private onSuperExec(frame: DecodedFrame): void {
+    const decoded = decodePayload(frame.payload);
+    const parsed =
+      decoded === undefined ? undefined : SuperExecMessageSchema.safeParse(decoded.value);
+    const closeAll = (): void => frame.fds.forEach((fd) => this.options.addon.close(fd));
+    if (parsed === undefined || !parsed.success || this.request === undefined) {
+      closeAll();
+      this.end("malformed SuperExecMessage");
+      return;
+    }
+    const targets = parsed.data.fds;
+    if (targets.length !== frame.fds.length || targets.length > MAX_FDS_PER_MESSAGE) {
+      closeAll();
+      this.end(
+        `mismatched number of fds in SuperExecMessage: ${targets.length} in the message, ${frame.fds.length} received`,
+      );
+      return;
+    }
+    if (new Set(targets).size !== targets.length || targets.some((target) => target > 15)) {
+      closeAll();
+      this.end("invalid destination descriptors in SuperExecMessage");
+      return;
+    }
+    this.state = "running";
+    const run = this.options.executor.start(this.request, targets, frame.fds);
+    this.run = run;
+    void run.exit.then((exit) => {
+      if (this.ended) return;
+      this.state = "done";
+      this.run = undefined;
+      this.send(
+        encodeFrame(
+          exit.signal === undefined
+            ? { exit_code: exit.exitCode }
+            : { exit_code: exit.exitCode, signal: exit.signal },
+        ),
+      );
+    });
+  }
+
+  private send(frame: Buffer): void {
+    this.outgoing.push(frame);
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.outgoing.length > 0 && !this.ended) {
+      const head = this.outgoing[0] as Buffer;
+      let written;
+      try {
+        written = this.options.addon.sendmsg(this.fd, head);
+      } catch (error) {
+        this.end(`send failed: ${String(error)}`);
+        return;
+      }
+      if (written === 0) {
+        this.watcher.start(true, true);
+        return;
+      }
+      if (written < head.length) this.outgoing[0] = head.subarray(written);
+      else this.outgoing.shift();
+    }
+    if (this.ended) return;
+    if (this.state === "done" && this.outgoing.length === 0) {
+      this.end();
+      return;
+    }
+    this.watcher.start(true, false);
+  }
+}
+
+/** Parses a JSON payload; `faithful` is false when its bytes were not valid UTF-8. */
+function decodePayload(payload: Buffer): { value: unknown; faithful: boolean } | undefined {
+  let text: string;
+  let faithful = true;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(payload);
+  } catch {
+    text = payload.toString("utf8");
+    faithful = false;
+  }
+  try {
+    return { value: JSON.parse(text) as unknown, faithful };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Loads the fd-passing addon (native/fd-passing, built by node-gyp at install time) and locates
+ * the native executables (native/Makefile). A missing build is a clear error that says how to
+ * rebuild, never a silent fallback: without them nothing can be intercepted.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+import { ExecwardError } from "../errors.js";
+
+export interface FdWatcher {
+  /** Watch for readability and/or writability; (false, false) pauses. */
+  start(readable: boolean, writable: boolean): void;
+  close(): void;
+}
+
+export interface FdPassing {
+  socketpair(stream: boolean): [number, number];
+  setNonBlocking(fd: number): void;
+  /** null: would block. `data.length === 0` and no fds on a stream: end of stream. */
+  recvmsg(fd: number, maxBytes: number): { data: Buffer; fds: number[] } | null;
+  /** Bytes written; 0 if it would block. */
+  sendmsg(fd: number, data: Buffer, fds?: readonly number[]): number;
+  close(fd: number): void;
+  watch(
+    fd: number,
+    callback: (status: number, readable: boolean, writable: boolean) => void,
+  ): FdWatcher;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const REBUILD_HINT =
+  "run `npm rebuild execward` (or `npm ci` in a checkout); it needs make, a C compiler and node-gyp";
+
+export function loadFdPassing(): FdPassing {
+  const path = `${PACKAGE_ROOT}build/Release/fd_passing.node`;
+  if (!existsSync(path)) {
+    throw new ExecwardError(
+      "native_unavailable",
+      `the fd-passing addon is not built (${path}); ${REBUILD_HINT}`,
+    );
+  }
+  return createRequire(import.meta.url)(path) as FdPassing;
+}
+
+export interface NativePaths {
+  /** The LD_PRELOAD exec hook. */
+  readonly hook: string;
+  /** execward-execve-wrapper. */
+  readonly wrapper: string;
+}
+
+export function nativePaths(): NativePaths {
+  const paths = {
+    hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
+    wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
+  };
+  for (const path of Object.values(paths)) {
+    if (!existsSync(path)) {
+      throw new ExecwardError("native_unavailable", `${path} is not built; ${REBUILD_HINT}`);
+    }
+  }
+  return paths;
+}

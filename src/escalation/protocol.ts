@@ -1,0 +1,95 @@
+/**
+ * The escalation wire protocol: the single source of truth for names, limits, messages and exit
+ * statuses shared by the TypeScript server, the C exec hook and the C execve wrapper
+ * (native/common/escalate_protocol.h repeats these constants; a test cross-checks them).
+ *
+ * Wire-compatible with Codex's shell-escalation protocol, so upstream's `codex-execve-wrapper`
+ * and patched Bash work with our server, and our wrapper with upstream's server.
+ *
+ *   shell / descendant (hook or wrapper)                 execward server
+ *   ────────────────────────────────────                 ───────────────
+ *   socketpair(AF_UNIX, SOCK_STREAM) → (mine, theirs)
+ *   sendmsg(CODEX_ESCALATE_SOCKET, [0x00], SCM_RIGHTS theirs) ──▶ recvmsg: exactly one fd, or drop
+ *   frame EscalateRequest {file, argv, workdir, env}  ──────────▶ decide(file, argv, workdir)
+ *                                                    ◀────────── frame EscalateResponse {action}
+ *   Run:      execve(file, argv, env) in place (still inside the sandbox)
+ *   Deny:     "Execution denied: <reason>" on stderr, exit 1 in place of the program
+ *   Escalate: frame SuperExecMessage {fds:[0,1,2]} + SCM_RIGHTS dup(0),dup(1),dup(2) ──▶
+ *                                                      spawn file outside the sandbox, stdio = fds
+ *                                                    ◀────────── frame SuperExecResult {exit_code[, signal]}
+ *             exit with exit_code, or re-raise `signal` (an execward extension; upstream reports 127)
+ *
+ * Framing: u32 little-endian payload length, then compact JSON; descriptors ride on the first
+ * chunk of a frame, at most 16. Frames above MAX_FRAME_BYTES end the session (the server keeps
+ * serving others). One datagram socket is shared by every process of a command; each request
+ * gets its own stream socket, so requests never wait for each other.
+ */
+import { z } from "zod";
+
+/** Decimal number of the inherited datagram socket (the client end of the server's pair). */
+export const ESCALATE_SOCKET_ENV = "CODEX_ESCALATE_SOCKET";
+/** Absolute path of the execve wrapper, read by patched shells (current name). */
+export const EXEC_WRAPPER_ENV = "EXEC_WRAPPER";
+/** The same, under the name the original Bash patch reads. */
+export const LEGACY_BASH_EXEC_WRAPPER_ENV = "BASH_EXEC_WRAPPER";
+/** execward's own variables: the hook library (for LD_PRELOAD re-injection) and the wrapper. */
+export const HOOK_LIBRARY_ENV = "EXECWARD_HOOK";
+export const HOOK_WRAPPER_ENV = "EXECWARD_WRAPPER";
+/**
+ * Program names the hook must ask about ("/"-separated, with leading and trailing "/"). Any other
+ * program runs in the sandbox without a round trip: the server computed that no rule and no
+ * heuristic can decide otherwise. Absent means "ask about everything".
+ */
+export const HOOK_ASK_ENV = "EXECWARD_ASK";
+
+/** Variables the client strips before sending its environment (upstream strips the first three). */
+export const PROTOCOL_ENV_NAMES = [
+  ESCALATE_SOCKET_ENV,
+  EXEC_WRAPPER_ENV,
+  LEGACY_BASH_EXEC_WRAPPER_ENV,
+  HOOK_LIBRARY_ENV,
+  HOOK_WRAPPER_ENV,
+  HOOK_ASK_ENV,
+] as const;
+
+/** Largest frame either side accepts (a request carries the whole environment). */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Most descriptors one message may carry. */
+export const MAX_FDS_PER_MESSAGE = 16;
+/** The handshake datagram: one zero byte carrying one descriptor. */
+export const HANDSHAKE_BYTE = 0x00;
+
+/** How a denied program ends, as upstream's wrapper: this message on stderr and exit status 1. */
+export const DENIED_EXIT_STATUS = 1;
+export const DENIED_MESSAGE_PREFIX = "Execution denied";
+
+export const EscalateRequestSchema = z.object({
+  /** The program as given to execve; may be relative, then resolved against `workdir`. */
+  file: z.string(),
+  /** argv, argv[0] included. */
+  argv: z.array(z.string()),
+  /** The requesting process's working directory (absolute). */
+  workdir: z.string(),
+  /** Its environment, without the protocol's own variables. */
+  env: z.record(z.string(), z.string()),
+});
+export type EscalateRequest = z.infer<typeof EscalateRequestSchema>;
+
+export type EscalateAction =
+  "Run" | "Escalate" | { readonly Deny: { readonly reason: string | null } };
+export interface EscalateResponse {
+  readonly action: EscalateAction;
+}
+
+export const SuperExecMessageSchema = z.object({
+  /** Destination descriptor numbers; the descriptors themselves ride on the frame. */
+  fds: z.array(z.number().int().nonnegative()).max(MAX_FDS_PER_MESSAGE),
+});
+export type SuperExecMessage = z.infer<typeof SuperExecMessageSchema>;
+
+export interface SuperExecResult {
+  /** The escalated program's exit status; 128 + signal number if a signal killed it. */
+  readonly exit_code: number;
+  /** execward extension: the signal that killed it (number), for the hook to re-raise. */
+  readonly signal?: number;
+}

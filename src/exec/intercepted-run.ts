@@ -1,0 +1,140 @@
+/**
+ * One command run under interception: a shell started with the exec hook (or a patched shell
+ * with the execve wrapper), the escalation server that decides each of its execs, and the
+ * registry that lets a timeout or cancel end all of it.
+ *
+ * Not a sandbox: programs that are not escalated run with the caller's own permissions until the
+ * sandbox (src/sandbox) wraps the shell. When the shell exits, the server closes: sessions still
+ * open end, and escalated programs still running are killed.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import os from "node:os";
+
+import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
+import type { EscalationPolicy } from "../escalation/escalation-policy.js";
+import { EscalationServer } from "../escalation/escalation-server.js";
+import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
+import {
+  ESCALATE_SOCKET_ENV,
+  EXEC_WRAPPER_ENV,
+  HOOK_ASK_ENV,
+  HOOK_LIBRARY_ENV,
+  HOOK_WRAPPER_ENV,
+  LEGACY_BASH_EXEC_WRAPPER_ENV,
+} from "../escalation/protocol.js";
+import { ProcessRegistry } from "./process-registry.js";
+
+export type InterceptionMode = "preload" | "exec-wrapper";
+
+export interface InterceptedRunOptions {
+  /** The shell command string, run as `<shell> -c` (or `-lc`). */
+  readonly command: string;
+  /** Absolute path of the shell. */
+  readonly shell: string;
+  readonly login: boolean;
+  readonly mode: InterceptionMode;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly policy: EscalationPolicy;
+  /** EXECWARD_ASK for the hook (preload mode); undefined: ask about every program. */
+  readonly askList?: string | undefined;
+  /** "inherit": the caller's terminal; "pipe": stdin from /dev/null, output through child.stdout / child.stderr. */
+  readonly stdio: "inherit" | "pipe";
+  /** Keep the shell in the caller's process group (needed to read from a terminal). */
+  readonly foreground?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface RunExit {
+  readonly exitCode: number;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface InterceptedRun {
+  readonly child: ChildProcess;
+  readonly exit: Promise<RunExit>;
+  /** Ends everything started for this command. */
+  kill(): Promise<void>;
+}
+
+/** The shell's descriptor number for the escalation socket. */
+const SOCKET_FD_IN_SHELL = 3;
+
+export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
+  const addon = loadFdPassing();
+  const paths = nativePaths();
+  const registry = new ProcessRegistry();
+  const server = new EscalationServer({
+    addon,
+    policy: options.policy,
+    executor: createEscalatedExecutor(addon, registry),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  const clientFd = server.start();
+
+  const env: Record<string, string> = {
+    ...options.env,
+    [ESCALATE_SOCKET_ENV]: String(SOCKET_FD_IN_SHELL),
+  };
+  if (options.mode === "preload") {
+    env.LD_PRELOAD = [
+      paths.hook,
+      ...(options.env.LD_PRELOAD ?? "").split(/[: ]/).filter((x) => x !== "" && x !== paths.hook),
+    ].join(":");
+    env[HOOK_LIBRARY_ENV] = paths.hook;
+    env[HOOK_WRAPPER_ENV] = paths.wrapper;
+    if (options.askList !== undefined) env[HOOK_ASK_ENV] = options.askList;
+  } else {
+    env[EXEC_WRAPPER_ENV] = paths.wrapper;
+    env[LEGACY_BASH_EXEC_WRAPPER_ENV] = paths.wrapper;
+  }
+
+  // Piped runs get /dev/null as stdin: bash treats a socket on stdin (Node's pipes are
+  // socketpairs) as an ssh session and would source ~/.bashrc.
+  const stdio: StdioOptions =
+    options.stdio === "inherit"
+      ? ["inherit", "inherit", "inherit", clientFd]
+      : ["ignore", "pipe", "pipe", clientFd];
+  let child: ChildProcess;
+  try {
+    child = spawn(options.shell, [options.login ? "-lc" : "-c", options.command], {
+      cwd: options.cwd,
+      env,
+      stdio,
+      detached: options.foreground !== true,
+    });
+  } catch (error) {
+    server.close();
+    throw error;
+  } finally {
+    server.releaseClientFd();
+  }
+  registry.add(child, { groupLeader: options.foreground !== true });
+
+  const exit = new Promise<RunExit>((resolve, reject) => {
+    child.once("error", (error) => {
+      server.close();
+      reject(error);
+    });
+    child.once("close", (code, signal) => {
+      server.close();
+      void registry
+        .killAll()
+        .then(() =>
+          resolve({ exitCode: code ?? (signal === null ? 1 : 128 + signalNumber(signal)), signal }),
+        );
+    });
+  });
+  return {
+    child,
+    exit,
+    async kill() {
+      await registry.killAll();
+      server.close();
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal];
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs a shell command under real interception (the built hook or wrapper, the real escalation
+ * server) with a policy given as rules text, and collects its output and every decision made.
+ */
+import { FixedApprover } from "../../src/approval/fixed-approver.js";
+import type { ApprovalAnswer } from "../../src/approval/approver.js";
+import type {
+  EscalationDecision,
+  EscalationPolicy,
+  ExecRequest,
+} from "../../src/escalation/escalation-policy.js";
+import { computeAskList } from "../../src/escalation/ask-list.js";
+import { createRulesEscalationPolicy } from "../../src/escalation/rules-escalation-policy.js";
+import { startInterceptedRun, type InterceptionMode } from "../../src/exec/intercepted-run.js";
+import { parsePolicy } from "../../src/policy/index.js";
+
+export interface InterceptedResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly decisions: { request: ExecRequest; decision: EscalationDecision }[];
+  readonly approver: FixedApprover;
+}
+
+export interface InterceptedOptions {
+  readonly rules?: string;
+  readonly answer?: ApprovalAnswer;
+  readonly shell?: string;
+  readonly mode?: InterceptionMode;
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+  readonly useAskList?: boolean;
+  readonly writableRoots?: readonly string[];
+}
+
+export async function runIntercepted(
+  command: string,
+  options: InterceptedOptions = {},
+): Promise<InterceptedResult> {
+  const policy = parsePolicy([{ name: "test.rules", text: options.rules ?? "" }], {
+    paths: { cwd: "/", home: "/root" },
+  });
+  const approver = new FixedApprover(options.answer ?? "decline");
+  const rules = createRulesEscalationPolicy({
+    policy,
+    approver,
+    writableRoots: options.writableRoots ?? [],
+  });
+  const decisions: { request: ExecRequest; decision: EscalationDecision }[] = [];
+  const recording: EscalationPolicy = {
+    async decide(request, signal) {
+      const decision = await rules.decide(request, signal);
+      decisions.push({ request, decision });
+      return decision;
+    },
+  };
+  const run = startInterceptedRun({
+    command,
+    shell: options.shell ?? "/bin/bash",
+    login: false,
+    mode: options.mode ?? "preload",
+    cwd: options.cwd ?? process.cwd(),
+    // A plain PATH: the tests must not depend on version-manager shims installed on the machine.
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      ...options.env,
+    },
+    policy: recording,
+    askList: options.useAskList === false ? undefined : computeAskList(policy, false),
+    stdio: "pipe",
+    log: () => undefined,
+  });
+  let stdout = "";
+  let stderr = "";
+  run.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  run.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exit = await run.exit;
+  return { exitCode: exit.exitCode, stdout, stderr, decisions, approver };
+}

@@ -1,0 +1,192 @@
+// The exec hook in real shells against the real escalation server: allow / prompt / forbidden /
+// unmatched, and a forbidden `rm` blocked in every way of starting it that a dynamically linked
+// process can use.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { runIntercepted } from "../helpers/intercepted.js";
+
+const FORBID_RM = `prefix_rule(pattern=["rm"], decision="forbidden", justification="use a trash folder")`;
+
+function has(program: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${program}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "execward-hook-"));
+  await writeFile(path.join(dir, "victim"), "precious\n");
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const RM_FORMS: readonly (readonly [name: string, command: string, needs?: string])[] = [
+  ["plain", "rm victim"],
+  ["absolute path", "/bin/rm victim"],
+  ["dot-dot path", "/usr/bin/../bin/rm victim"],
+  ["env", "env rm victim"],
+  ["env -i", "env -i /bin/rm victim"],
+  ["command builtin", "command rm victim"],
+  ["exec builtin", "exec rm victim"],
+  ["xargs", "echo victim | xargs rm"],
+  ["find -exec", "find . -name victim -exec rm {} \\;"],
+  ["sh -c", "sh -c 'rm victim'"],
+  ["bash -c", "bash -c 'rm victim'"],
+  ["env -i bash -c", "env -i /bin/bash -c '/bin/rm victim'"],
+  ["nested bash -c", `bash -c "bash -c 'rm victim'"`],
+  ["symlink to rm", "ln -s /bin/rm ./del && ./del victim"],
+  ["shebang script", "printf '#!/bin/sh\\nrm victim\\n' > s.sh && chmod +x s.sh && ./s.sh"],
+  ["make recipe", "printf 'all:\\n\\trm victim\\n' > Makefile && make -s", "make"],
+  ["python os.system", `python3 -c 'import os; os.system("rm victim")'`, "python3"],
+  [
+    "python subprocess.run",
+    `python3 -c 'import subprocess; subprocess.run(["rm", "victim"])'`,
+    "python3",
+  ],
+  ["python os.execv", `python3 -c 'import os; os.execv("/bin/rm", ["rm", "victim"])'`, "python3"],
+  ["perl system", `perl -e 'system("rm", "victim")'`, "perl"],
+  ["timeout", "timeout 10 rm victim"],
+  ["nice", "nice rm victim"],
+  ["nohup", "nohup rm victim 2>&1"],
+];
+
+describe("a forbidden rm is blocked", () => {
+  for (const [name, command, needs] of RM_FORMS) {
+    it.skipIf(needs !== undefined && !has(needs))(
+      `${name}${needs !== undefined && !has(needs) ? ` (skipped: ${needs} not installed)` : ""}`,
+      async () => {
+        const result = await runIntercepted(command, { rules: FORBID_RM, cwd: dir });
+        expect(existsSync(path.join(dir, "victim"))).toBe(true);
+        expect(result.stdout + result.stderr).toContain(
+          "Execution denied: Execution forbidden by policy: use a trash folder",
+        );
+        expect(result.decisions.some((d) => d.decision.action === "deny")).toBe(true);
+      },
+    );
+  }
+
+  it("runs the same command when no rule forbids it (the test can fail)", async () => {
+    const result = await runIntercepted("rm victim", { rules: "", cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(existsSync(path.join(dir, "victim"))).toBe(false);
+  });
+
+  it("keeps intercepting after the command scrubs its environment", async () => {
+    const result = await runIntercepted(
+      "unset LD_PRELOAD CODEX_ESCALATE_SOCKET EXECWARD_HOOK; export LD_PRELOAD=; env -u LD_PRELOAD rm victim",
+      { rules: FORBID_RM, cwd: dir },
+    );
+    expect(existsSync(path.join(dir, "victim"))).toBe(true);
+    expect(result.stderr).toContain("Execution denied");
+  });
+
+  it("blocks a symlink that hides the name when rules see the resolved program", async () => {
+    await symlink("/bin/rm", path.join(dir, "innocent"));
+    const result = await runIntercepted("./innocent victim", { rules: FORBID_RM, cwd: dir });
+    expect(existsSync(path.join(dir, "victim"))).toBe(true);
+    // The hook reports the path it was given; the server judged the link's target too.
+    expect(result.decisions.map((d) => [d.request.file, d.decision.action])).toEqual([
+      [path.join(dir, "innocent"), "deny"],
+    ]);
+  });
+});
+
+describe("decisions", () => {
+  it("denies with exit status 1 and upstream's message", async () => {
+    const result = await runIntercepted("rm victim; echo status=$?", {
+      rules: FORBID_RM,
+      cwd: dir,
+    });
+    expect(result.stdout).toBe("status=1\n");
+    expect(result.stderr).toBe(
+      "Execution denied: Execution forbidden by policy: use a trash folder\n",
+    );
+  });
+
+  it("escalates an allowed program, with a sanitised environment", async () => {
+    const result = await runIntercepted("printenv LD_PRELOAD; printenv KEEP; echo done", {
+      rules: `prefix_rule(pattern=["printenv"], decision="allow")`,
+      env: { KEEP: "kept" },
+    });
+    expect(result.stdout).toBe("kept\ndone\n");
+    expect(result.decisions.filter((d) => d.decision.action === "escalate")).toHaveLength(2);
+  });
+
+  it("runs an unmatched program in place (hook still loaded)", async () => {
+    const result = await runIntercepted("printenv EXECWARD_HOOK >/dev/null && echo hooked", {
+      rules: "",
+    });
+    expect(result.stdout).toBe("hooked\n");
+  });
+
+  it("asks about a prompt rule: accepted escalates, declined denies", async () => {
+    const rules = `prefix_rule(pattern=["touch"], decision="prompt", justification="writes files")`;
+    const accepted = await runIntercepted("touch made && echo ok", {
+      rules,
+      answer: "accept",
+      cwd: dir,
+    });
+    expect(accepted.stdout).toBe("ok\n");
+    expect(existsSync(path.join(dir, "made"))).toBe(true);
+    expect(accepted.approver.requests).toEqual([
+      {
+        kind: "exec",
+        program: "/usr/bin/touch",
+        args: ["made"],
+        workdir: dir,
+        reason: "a rule asks for approval",
+        justification: "writes files",
+      },
+    ]);
+    const declined = await runIntercepted("touch other; echo status=$?", {
+      rules,
+      answer: "decline",
+      cwd: dir,
+    });
+    expect(declined.stdout).toBe("status=1\n");
+    expect(declined.stderr).toBe("Execution denied: User declined execution\n");
+    expect(existsSync(path.join(dir, "other"))).toBe(false);
+  });
+
+  it("asks before a dangerous unmatched command and runs it in place when accepted", async () => {
+    const declined = await runIntercepted("rm -f victim; echo status=$?", {
+      rules: "",
+      cwd: dir,
+      answer: "decline",
+    });
+    expect(declined.stdout).toBe("status=1\n");
+    expect(existsSync(path.join(dir, "victim"))).toBe(true);
+    const accepted = await runIntercepted("rm -f victim; echo status=$?", {
+      rules: "",
+      cwd: dir,
+      answer: "accept",
+    });
+    expect(accepted.stdout).toBe("status=0\n");
+    expect(accepted.decisions.find((d) => d.request.argv[0] === "rm")?.decision).toEqual({
+      action: "run",
+    });
+  });
+
+  it("does not escalate a writable program file on a basename rule alone", async () => {
+    await writeFile(path.join(dir, "printenv"), "#!/bin/sh\necho fake\n", { mode: 0o755 });
+    const result = await runIntercepted("./printenv; echo status=$?", {
+      rules: `prefix_rule(pattern=["printenv"], decision="allow")`,
+      cwd: dir,
+      writableRoots: [dir],
+      answer: "decline",
+    });
+    expect(result.stdout).toBe("status=1\n");
+    expect(result.approver.requests[0]?.reason).toContain("writable from the sandbox");
+  });
+});
