@@ -40,6 +40,8 @@ export interface InterceptedRunOptions {
   readonly askList?: string | undefined;
   /** "inherit": the caller's terminal; "pipe": stdin from /dev/null, output through child.stdout / child.stderr. */
   readonly stdio: "inherit" | "pipe";
+  /** exec-wrapper mode: the wrapper to announce (default: execward-execve-wrapper). */
+  readonly execWrapper?: string;
   /** Keep the shell in the caller's process group (needed to read from a terminal). */
   readonly foreground?: boolean;
   readonly log?: (message: string) => void;
@@ -85,8 +87,8 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     env[HOOK_WRAPPER_ENV] = paths.wrapper;
     if (options.askList !== undefined) env[HOOK_ASK_ENV] = options.askList;
   } else {
-    env[EXEC_WRAPPER_ENV] = paths.wrapper;
-    env[LEGACY_BASH_EXEC_WRAPPER_ENV] = paths.wrapper;
+    env[EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
+    env[LEGACY_BASH_EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
   }
 
   // Piped runs get /dev/null as stdin: bash treats a socket on stdin (Node's pipes are

@@ -31,6 +31,7 @@ export interface InterceptedOptions {
   readonly env?: Record<string, string>;
   readonly useAskList?: boolean;
   readonly writableRoots?: readonly string[];
+  readonly execWrapper?: string;
 }
 
 export async function runIntercepted(
@@ -70,6 +71,7 @@ export async function runIntercepted(
     askList: options.useAskList === false ? undefined : computeAskList(policy, false),
     stdio: "pipe",
     log: () => undefined,
+    ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
   });
   let stdout = "";
   let stderr = "";

@@ -190,3 +190,72 @@ describe("decisions", () => {
     expect(result.approver.requests[0]?.reason).toContain("writable from the sandbox");
   });
 });
+
+describe("escalated programs behave like local ones", () => {
+  const ALLOW = `prefix_rule(pattern=[["sort", "head", "printf", "sh", "printenv", "wc"]], decision="allow")`;
+
+  it("keep stdin, stdout and stderr through pipes and redirections", async () => {
+    const result = await runIntercepted(
+      "printf 'b\\na\\nc\\n' | sort | head -1 > first; cat first; sh -c 'echo oops >&2' 2>err; cat err",
+      {
+        rules: ALLOW,
+        cwd: dir,
+      },
+    );
+    expect(result.stdout).toBe("a\noops\n");
+    expect(
+      result.decisions
+        .filter((d) => d.decision.action === "escalate")
+        .map((d) => path.basename(d.request.file))
+        .sort(),
+    ).toEqual(["head", "sh", "sort"]);
+  });
+
+  it("propagate exit codes and deaths by signal", async () => {
+    const result = await runIntercepted(
+      "sh -c 'exit 7'; echo code=$?; sh -c 'kill -TERM $$'; echo code=$?; sh -c 'kill -KILL $$'; echo code=$?",
+      {
+        rules: ALLOW,
+      },
+    );
+    expect(result.stdout).toBe("code=7\ncode=143\ncode=137\n");
+  });
+
+  it("carry a 1 MiB environment across the protocol", async () => {
+    const result = await runIntercepted(
+      "for i in $(seq 16); do export BIG$i=$(head -c 65536 /dev/zero | tr '\\0' a); done; printenv BIG16 | wc -c",
+      { rules: ALLOW },
+    );
+    expect(result.stdout.trim()).toBe("65537");
+    const printenv = result.decisions.find((d) => d.request.argv[0] === "printenv");
+    expect(
+      Object.keys(printenv?.request.env ?? {}).filter((name) => name.startsWith("BIG")),
+    ).toHaveLength(16);
+  });
+
+  it("do not deadlock in pipelines or concurrent commands", async () => {
+    const pipeline = "printf '3\\n1\\n2\\n' | sort | head -2 | wc -l";
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => runIntercepted(pipeline, { rules: ALLOW })),
+    );
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array(8).fill("2"));
+  });
+});
+
+describe("other shells", () => {
+  for (const shell of ["/bin/sh", "/bin/dash", "/usr/bin/zsh", "/bin/zsh"]) {
+    const present = existsSync(shell);
+    it.skipIf(!present)(`${shell}${present ? "" : " (skipped: not installed)"}`, async () => {
+      const result = await runIntercepted(
+        "rm victim; echo status=$?; env rm victim; printenv EXECWARD_HOOK >/dev/null && echo hooked",
+        {
+          rules: FORBID_RM,
+          shell,
+          cwd: dir,
+        },
+      );
+      expect(result.stdout).toBe("status=1\nhooked\n");
+      expect(existsSync(path.join(dir, "victim"))).toBe(true);
+    });
+  }
+});

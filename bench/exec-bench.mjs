@@ -1,0 +1,102 @@
+// Exec interception benchmark: the cost added to each exec, against the same loop in plain bash
+// measured in the same run. Budget (ARCHITECTURE.md): <= 0.1 ms per intercepted exec in preload
+// mode. Modes measured:
+//   preload, fast path   the hook is loaded; `true` is on no rule, so no round trip
+//   preload, asked       EXECWARD_ASK absent: every exec is a round trip to the server
+//   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { computeAskList } from "../dist/escalation/ask-list.js";
+import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
+import { parsePolicy } from "../dist/policy/index.js";
+
+const EXECS = 2000;
+const LOOP = `for i in $(seq ${EXECS}); do /bin/true; done`;
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PATCHED_BASH = path.join(
+  ROOT,
+  "node_modules/@openai/codex-shell-tool-mcp/vendor/x86_64-unknown-linux-musl/bash/debian-12/bash",
+);
+const ENV = { PATH: "/usr/bin:/bin", HOME: "/root" };
+
+function timePlain(shell) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(shell, ["-c", LOOP], { stdio: "ignore", env: ENV });
+    child.on("error", reject);
+    child.on("close", () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
+  });
+}
+
+async function timeIntercepted(shell, mode, askList) {
+  const policy = parsePolicy(
+    [{ name: "bench.rules", text: `prefix_rule(pattern=["rm"], decision="forbidden")` }],
+    {
+      paths: { cwd: "/", home: "/root" },
+    },
+  );
+  let asked = 0;
+  const start = process.hrtime.bigint();
+  const run = startInterceptedRun({
+    command: LOOP,
+    shell,
+    login: false,
+    mode,
+    cwd: "/",
+    env: ENV,
+    policy: {
+      decide: async () => {
+        asked++;
+        return { action: "run" };
+      },
+    },
+    askList: askList === "computed" ? computeAskList(policy, false) : undefined,
+    stdio: "pipe",
+  });
+  run.child.stdout.resume();
+  run.child.stderr.resume();
+  await run.exit;
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, asked };
+}
+
+async function median(times, fn) {
+  const values = [];
+  for (let i = 0; i < times; i++) values.push(await fn());
+  values.sort((a, b) => (a.ms ?? a) - (b.ms ?? b));
+  return values[Math.floor(values.length / 2)];
+}
+
+export async function runExecBench() {
+  console.log(`\n## Exec interception: a loop of ${EXECS} execs of /bin/true`);
+  const plain = await median(3, () => timePlain("/bin/bash"));
+  console.log(
+    `  plain bash (baseline): ${plain.toFixed(0)} ms, ${((plain / EXECS) * 1000).toFixed(0)} us per exec`,
+  );
+  const report = (name, result) => {
+    const added = (result.ms - plain) / EXECS;
+    console.log(
+      `  ${name}: ${result.ms.toFixed(0)} ms, added ${(added * 1000).toFixed(0)} us per exec (${(result.ms / plain).toFixed(2)}x), ${result.asked} round trips`,
+    );
+  };
+  report(
+    "preload, fast path (no rule for true)  [budget <= 100 us added]",
+    await median(3, () => timeIntercepted("/bin/bash", "preload", "computed")),
+  );
+  report(
+    "preload, every exec asked",
+    await median(3, () => timeIntercepted("/bin/bash", "preload", undefined)),
+  );
+  if (existsSync(PATCHED_BASH) && process.arch === "x64") {
+    const patchedPlain = await median(3, () => timePlain(PATCHED_BASH));
+    console.log(`  upstream patched bash, no wrapper (baseline): ${patchedPlain.toFixed(0)} ms`);
+    report(
+      "exec-wrapper (patched bash + our wrapper)",
+      await median(3, () => timeIntercepted(PATCHED_BASH, "exec-wrapper", undefined)),
+    );
+  } else {
+    console.log("  exec-wrapper: skipped (upstream's patched bash is not installed)");
+  }
+}
