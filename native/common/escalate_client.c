@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -605,4 +606,20 @@ int ew_super_exec(int stream_fd, int *exit_code, int *signal, char message[EW_ME
     return -1;
   }
   return 0;
+}
+
+void ew_exit_like(int exit_code, int signal) {
+  if (signal > 0) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigaction(signal, &action, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signal);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    kill(getpid(), signal);
+    _exit(128 + signal);
+  }
+  _exit(exit_code & 0xFF);
 }

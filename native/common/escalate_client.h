@@ -38,6 +38,12 @@ void ew_request(int dgram_fd, const char *file, char *const argv[], char *const 
  */
 int ew_super_exec(int stream_fd, int *exit_code, int *signal, char message[EW_MESSAGE_BYTES]);
 
+/*
+ * Ends this process the way an escalated program ended: dies of the same signal (reset to its
+ * default action and unblocked), or exits with its status.
+ */
+__attribute__((noreturn)) void ew_exit_like(int exit_code, int signal);
+
 /* The descriptor number in CODEX_ESCALATE_SOCKET's value, or -1. */
 int ew_parse_fd(const char *value);
 

@@ -240,21 +240,6 @@ static void fail_closed(const char *file, const char *why) {
   errno = EACCES;
 }
 
-static void die_like(int exit_code, int signal) {
-  if (signal > 0) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = SIG_DFL;
-    sigaction(signal, &action, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, signal);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    kill(getpid(), signal);
-    _exit(128 + signal);
-  }
-  _exit(exit_code & 0xFF);
-}
 
 /*
  * Asks about `display` run as argv with env (the program's own, un-injected environment).
@@ -292,7 +277,7 @@ static ew_action_t decide(const char *display, char *const argv[], char *const e
         fail_closed(display, message);
         _exit(126);
       }
-      die_like(exit_code, signal);
+      ew_exit_like(exit_code, signal);
       return EW_ACTION_ERROR; /* not reached */
     }
     case EW_ACTION_ERROR:
