@@ -161,18 +161,60 @@ static long read_frame(int fd, char *buf, size_t cap) {
 
 /* ---------------------------------------------------------------- JSON out, streamed */
 
+/*
+ * The request is written into the stream socket before the handshake hands the socket's other
+ * end to the server, as far as the socket buffer takes it: the server then finds the whole
+ * request waiting when it accepts the handshake and answers in one event-loop turn. A request
+ * larger than the buffer is finished after the handshake.
+ */
 typedef struct {
   int fd;
   int counting;
   int failed;
+  /* Until the handshake: the server's end, and the datagram socket to hand it over with. */
+  int peer;
+  int dgram_fd;
+  int handshake_errno;
   uint64_t total;
   size_t len;
   char buf[8192];
 } writer_t;
 
+static int send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count);
+
+/* Hands the server its end of the stream (once); 0 or -1 with handshake_errno set. */
+static int w_handshake(writer_t *w) {
+  if (w->peer < 0) return 0;
+  static const char hello = 0;
+  int sent = send_with_fds(w->dgram_fd, &hello, 1, &w->peer, 1);
+  if (sent != 0) w->handshake_errno = errno != 0 ? errno : EPIPE;
+  close(w->peer);
+  w->peer = -1;
+  return sent;
+}
+
 static void w_flush(writer_t *w) {
   if (w->counting || w->failed || w->len == 0) return;
-  if (send_all(w->fd, w->buf, w->len) != 0) w->failed = errno != 0 ? errno : EPIPE;
+  const char *p = w->buf;
+  size_t n = w->len;
+  while (n > 0 && w->peer >= 0) {
+    ssize_t k = send(w->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (k > 0) {
+      p += k;
+      n -= (size_t)k;
+    } else if (k < 0 && errno == EINTR) {
+      continue;
+    } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (w_handshake(w) != 0) {
+        w->failed = w->handshake_errno;
+        return;
+      }
+    } else {
+      w->failed = k == 0 ? EPIPE : errno;
+      return;
+    }
+  }
+  if (n > 0 && send_all(w->fd, p, n) != 0) w->failed = errno != 0 ? errno : EPIPE;
   w->len = 0;
 }
 
@@ -488,25 +530,20 @@ void ew_request(int dgram_fd, const char *file, char *const argv[], char *const 
     fail(out, "cannot create a socket for the request", errno);
     return;
   }
-  static const char hello = 0;
-  int sent = send_with_fds(dgram_fd, &hello, 1, &pair[1], 1);
-  int send_errno = errno;
-  close(pair[1]);
-  if (sent != 0) {
-    close(pair[0]);
-    fail(out, "the execward server is not reachable", send_errno);
-    return;
-  }
   int fd = pair[0];
 
   writer_t w;
   w.fd = fd;
   w.counting = 1;
   w.failed = 0;
+  w.peer = pair[1];
+  w.dgram_fd = dgram_fd;
+  w.handshake_errno = 0;
   w.total = 0;
   w.len = 0;
   w_request(&w, file, argv, envp, workdir);
   if (w.total > EW_MAX_FRAME_BYTES) {
+    close(pair[1]);
     close(fd);
     fail(out, "the request is larger than the protocol allows (arguments and environment over 16 MiB)", 0);
     return;
@@ -518,6 +555,13 @@ void ew_request(int dgram_fd, const char *file, char *const argv[], char *const 
   w_bytes(&w, (const char *)header, 4);
   w_request(&w, file, argv, envp, workdir);
   w_flush(&w);
+  if (!w.failed && w_handshake(&w) != 0) w.failed = w.handshake_errno;
+  if (w.peer >= 0) close(w.peer);
+  if (w.handshake_errno != 0) {
+    close(fd);
+    fail(out, "the execward server is not reachable", w.handshake_errno);
+    return;
+  }
   if (w.failed) {
     close(fd);
     fail(out, "the execward server closed the connection while receiving the request", w.failed);

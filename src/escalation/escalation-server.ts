@@ -119,7 +119,9 @@ type SessionState = "request" | "deciding" | "super-exec" | "running" | "done";
 class Session {
   private state: SessionState = "request";
   private readonly decoder = new FrameDecoder();
-  private readonly watcher: FdWatcher;
+  /** Created only when the session has to wait for its socket (most answer without waiting). */
+  private watcher: FdWatcher | undefined;
+  private wantWritable = false;
   private readonly abort = new AbortController();
   private outgoing: Buffer[] = [];
   private request: ExecRequest | undefined;
@@ -133,13 +135,25 @@ class Session {
     private readonly onEnd: () => void,
   ) {
     options.addon.setNonBlocking(fd);
-    this.watcher = options.addon.watch(fd, (status, readable, writable) =>
-      this.onReady(status, readable, writable),
-    );
   }
 
+  /**
+   * The client wrote its request before handing the socket over, so it is usually here already:
+   * read it now; watch the socket only if the session is still open once the decision had its
+   * chance to complete (a pending approval, a running escalated program, a slow client).
+   */
   begin(): void {
-    this.watcher.start(true, false);
+    this.read();
+    setImmediate(() => {
+      if (!this.ended) this.watch();
+    });
+  }
+
+  private watch(): void {
+    this.watcher ??= this.options.addon.watch(this.fd, (status, readable, writable) =>
+      this.onReady(status, readable, writable),
+    );
+    this.watcher.start(true, this.wantWritable);
   }
 
   end(reason?: string): void {
@@ -149,7 +163,7 @@ class Session {
       this.log(`escalation session ended: ${reason}`);
     this.abort.abort();
     this.run?.kill();
-    this.watcher.close();
+    this.watcher?.close();
     for (const fd of this.decoder.drainFds()) this.options.addon.close(fd);
     this.options.addon.close(this.fd);
     this.onEnd();
@@ -315,7 +329,8 @@ class Session {
         return;
       }
       if (written === 0) {
-        this.watcher.start(true, true);
+        this.wantWritable = true;
+        this.watch();
         return;
       }
       if (written < head.length) this.outgoing[0] = head.subarray(written);
@@ -326,7 +341,10 @@ class Session {
       this.end();
       return;
     }
-    this.watcher.start(true, false);
+    if (this.wantWritable) {
+      this.wantWritable = false;
+      this.watch();
+    }
   }
 }
 
