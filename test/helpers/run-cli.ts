@@ -18,6 +18,8 @@ export function runCli(
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
+      // A new session has no controlling terminal: prompts cannot reach the developer's tty.
+      detached: true,
     });
     let stdout = "";
     let stderr = "";

@@ -211,6 +211,16 @@ describe("escalated programs behave like local ones", () => {
     ).toEqual(["head", "sh", "sort"]);
   });
 
+  it.skipIf(!has("git"))("run `git log | head -1 > f` escalated", async () => {
+    const result = await runIntercepted(
+      "git init -q . && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m first && " +
+        "git -c user.email=a@b -c user.name=n commit -q --allow-empty -m second && git log --format=%s | head -1 > f && cat f",
+      { rules: `prefix_rule(pattern=["git"], decision="allow")`, cwd: dir },
+    );
+    expect(result.stdout).toBe("second\n");
+    expect(result.decisions.filter((d) => d.decision.action === "escalate")).toHaveLength(4);
+  });
+
   it("propagate exit codes and deaths by signal", async () => {
     const result = await runIntercepted(
       "sh -c 'exit 7'; echo code=$?; sh -c 'kill -TERM $$'; echo code=$?; sh -c 'kill -KILL $$'; echo code=$?",
@@ -247,15 +257,19 @@ describe("other shells", () => {
     const present = existsSync(shell);
     it.skipIf(!present)(`${shell}${present ? "" : " (skipped: not installed)"}`, async () => {
       const result = await runIntercepted(
-        "rm victim; echo status=$?; env rm victim; printenv EXECWARD_HOOK >/dev/null && echo hooked",
+        "rm victim; echo status=$?; env rm victim; env | grep -q '^EXECWARD_HOOK=' && echo hooked; " +
+          "printenv LD_PRELOAD; touch made && echo touched; cat victim",
         {
-          rules: FORBID_RM,
+          rules: `${FORBID_RM}\nprefix_rule(pattern=["printenv"], decision="allow")\nprefix_rule(pattern=["touch"], decision="prompt")`,
           shell,
           cwd: dir,
+          answer: "accept",
         },
       );
-      expect(result.stdout).toBe("status=1\nhooked\n");
+      // forbidden, unmatched (runs in place, hooked), allow (escalated: no LD_PRELOAD), prompt.
+      expect(result.stdout).toBe("status=1\nhooked\ntouched\nprecious\n");
       expect(existsSync(path.join(dir, "victim"))).toBe(true);
+      expect(existsSync(path.join(dir, "made"))).toBe(true);
     });
   }
 });
