@@ -3,17 +3,17 @@
  * The `execward` binary: a thin dispatcher to one function per subcommand.
  * stdout carries only a command's output (and, for `mcp`, the protocol); messages go to stderr.
  */
-import { readFileSync } from "node:fs";
-
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from "./cli-io.js";
 import { runRulesCheck } from "./rules-check-command.js";
 import { runRun } from "./run-command.js";
+import { readPackageVersion, runMcp } from "./mcp-command.js";
 
 const HELP = `Usage: execward <COMMAND>
 
 A shell that AI agents can be trusted with.
 
 Commands:
+  mcp           Serve the \`shell\` tool over MCP (stdio), a drop-in for codex-exec-mcp-server
   run           Run a shell command with every program it starts decided by the policy
   rules check   Show what the .rules policy decides for a command (as \`codex execpolicy check\`)
 
@@ -27,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   switch (command) {
     case "run":
       return runRun(rest, io);
+    case "mcp":
+      return runMcp(rest, io, readPackageVersion());
     case "rules":
       if (rest[0] === "check") return runRulesCheck(rest.slice(1), io);
       io.stderr.write(
@@ -35,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return EXIT_USAGE;
     case "-V":
     case "--version":
-      io.stdout.write(`execward ${readVersion()}\n`);
+      io.stdout.write(`execward ${readPackageVersion()}\n`);
       return EXIT_OK;
     case undefined:
     case "-h":
@@ -46,13 +48,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`execward: unknown command ${JSON.stringify(command)}\n${HELP}`);
       return EXIT_USAGE;
   }
-}
-
-function readVersion(): string {
-  const packageJson = JSON.parse(
-    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
-  ) as { version?: string };
-  return packageJson.version ?? "unknown";
 }
 
 main(process.argv.slice(2), processIo()).then(

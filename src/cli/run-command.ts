@@ -6,7 +6,6 @@
  * exit status is the command's (128 + n if a signal ended it). Until the sandbox lands, `run`
  * says plainly on stderr that it does not sandbox.
  */
-import { accessSync, constants } from "node:fs";
 import path from "node:path";
 
 import { createTtyApprover } from "../approval/tty-approver.js";
@@ -19,6 +18,7 @@ import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
+import { findOnPath } from "./find-on-path.js";
 
 export const RUN_HELP = `Usage: execward run [OPTIONS] -- <COMMAND STRING>
 
@@ -131,18 +131,4 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     process.off("SIGTERM", onSignal);
     process.off("SIGHUP", onSignal);
   }
-}
-
-function findOnPath(name: string, pathValue: string | undefined): string | undefined {
-  for (const dir of (pathValue ?? "/usr/local/bin:/usr/bin:/bin").split(":")) {
-    if (dir === "") continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
 }

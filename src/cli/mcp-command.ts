@@ -1,0 +1,134 @@
+/**
+ * `execward mcp`: serve MCP over stdio, a drop-in for upstream's codex-exec-mcp-server.
+ * stdout carries only the protocol; every message goes to stderr.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+
+import { isExecwardError } from "../errors.js";
+import type { InterceptionMode } from "../exec/intercepted-run.js";
+import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
+import { createExecwardMcpServer } from "../mcp/mcp-server.js";
+import { PolicyError } from "../policy/index.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { loadRunPolicy } from "./load-rules.js";
+import { parseCommandLine, usage } from "./parse-command-line.js";
+import { describePolicyError } from "./rules-check-command.js";
+import { findOnPath } from "./find-on-path.js";
+
+export const MCP_HELP = `Usage: execward mcp [OPTIONS]
+
+Serve the \`shell\` tool over MCP (stdio): a drop-in for codex-exec-mcp-server.
+
+Options:
+      --bash <PATH>              The shell binary (default: bash on PATH, or $CODEX_BASH_PATH).
+      --execve <PATH>            The execve wrapper for --mode exec-wrapper (default: execward's).
+      --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
+      --mode <preload|exec-wrapper>
+      --preserve-program-paths   Match rules against full program paths, not basenames.
+  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
+      --elicitation-timeout-ms <MS>
+                                 How long an approval may stay unanswered (default 600000).
+  -V, --version                  Print the version.
+  -h, --help                     Print this help.
+`;
+
+export async function runMcp(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, [
+      { name: "bash", kind: "value" },
+      { name: "execve", kind: "value" },
+      { name: "shell", kind: "value" },
+      { name: "mode", kind: "value" },
+      { name: "preserve-program-paths", kind: "flag" },
+      { name: "rules", short: "r", kind: "values" },
+      { name: "elicitation-timeout-ms", kind: "value" },
+      { name: "version", short: "V", kind: "flag" },
+      { name: "help", short: "h", kind: "flag" },
+    ]);
+    if (parsed.rest.length > 0)
+      throw usage(`unexpected argument ${JSON.stringify(parsed.rest[0])}`);
+    const mode = parsed.values.get("mode")?.[0] ?? "preload";
+    if (mode !== "preload" && mode !== "exec-wrapper")
+      throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
+    const timeout = parsed.values.get("elicitation-timeout-ms")?.[0];
+    if (timeout !== undefined && !/^\d+$/.test(timeout))
+      throw usage("--elicitation-timeout-ms takes a number of milliseconds");
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "usage") {
+      io.stderr.write(`execward: ${error.message}\n${MCP_HELP}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (parsed.flags.has("help")) {
+    io.stdout.write(MCP_HELP);
+    return 0;
+  }
+  if (parsed.flags.has("version")) {
+    io.stdout.write(`execward ${version}\n`);
+    return 0;
+  }
+  const shellName = parsed.values.get("shell")?.[0] ?? "bash";
+  const shell =
+    parsed.values.get("bash")?.[0] ?? io.env.CODEX_BASH_PATH ?? findOnPath(shellName, io.env.PATH);
+  if (shell === undefined) {
+    io.stderr.write(`execward: ${shellName} not found on PATH; pass --bash\n`);
+    return EXIT_FAILURE;
+  }
+  let policy;
+  try {
+    // Like upstream's server: the system and user layers only (no working directory at start-up).
+    policy = await loadRunPolicy({ ...io, cwd: "/" }, parsed.values.get("rules") ?? [], {
+      discover: true,
+      trustProject: false,
+    });
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      io.stderr.write(`${describePolicyError(error)}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  const log = (message: string): void => void io.stderr.write(`execward: ${message}\n`);
+  const mcp = createExecwardMcpServer({
+    policy,
+    shell: path.resolve(shell),
+    mode: (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode,
+    preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
+    env: Object.fromEntries(
+      Object.entries(io.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    elicitationTimeoutMs: Number(
+      parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,
+    ),
+    version,
+    log,
+    ...(parsed.values.get("execve")?.[0] === undefined
+      ? {}
+      : { execWrapper: parsed.values.get("execve")?.[0] }),
+  });
+  const server = mcp.server;
+  server.onerror = (error) => log(`MCP error: ${error.message}`);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    server.onclose = () => resolve();
+  });
+  await server.connect(transport);
+  // The SDK's stdio transport does not notice the client going away; end of stdin means it did.
+  process.stdin.once("end", () => void server.close());
+  await closed;
+  // The client went away: nothing it started may outlive it, and pending approvals are denied.
+  await mcp.killAll();
+  process.exit(0);
+}
+
+export function readPackageVersion(): string {
+  const packageJson = JSON.parse(
+    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  ) as { version?: string };
+  return packageJson.version ?? "unknown";
+}

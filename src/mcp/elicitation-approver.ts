@@ -1,0 +1,70 @@
+/**
+ * Approvals through MCP elicitation, with upstream's message and schema:
+ * ``Allow agent to run `<path> <args>` in `<workdir>`?``, titled "Execution Permission Request",
+ * with an optional `reason` field. The call's stopwatch is paused while the human decides; a
+ * client without the elicitation capability, a transport error or an unanswered request (after
+ * `timeoutMs`) is a deny with a reason.
+ */
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+
+import type { ApprovalAnswer, ApprovalRequest, Approver } from "../approval/approver.js";
+import type { Stopwatch } from "../approval/stopwatch.js";
+import { displayCommand, escapeForDisplay } from "../exec/display.js";
+
+export const DEFAULT_ELICITATION_TIMEOUT_MS = 10 * 60 * 1000;
+
+export function elicitationMessage(request: ApprovalRequest): string {
+  const message = `Allow agent to run \`${displayCommand(request.program, request.args)}\` in \`${escapeForDisplay(request.workdir)}\`?`;
+  return request.justification === undefined
+    ? message
+    : `${message}\n\nRule: ${escapeForDisplay(request.justification)}`;
+}
+
+export function createElicitationApprover(
+  server: Server,
+  stopwatch: Stopwatch,
+  timeoutMs: number,
+): Approver {
+  return {
+    async ask(request, signal): Promise<ApprovalAnswer> {
+      if (server.getClientCapabilities()?.elicitation === undefined) {
+        throw new Error("the MCP client does not support elicitation, so nobody can approve it");
+      }
+      let result;
+      try {
+        result = await stopwatch.pauseFor(
+          server.elicitInput(
+            {
+              message: elicitationMessage(request),
+              requestedSchema: {
+                type: "object",
+                title: "Execution Permission Request",
+                properties: {
+                  reason: {
+                    type: "string",
+                    description: "Optional reason for allowing or denying execution",
+                  },
+                },
+              } as never,
+            },
+            { signal, timeout: timeoutMs },
+          ),
+        );
+      } catch (error) {
+        if (signal.aborted) return "cancel";
+        throw new Error(
+          `the approval request failed or went unanswered (${error instanceof Error ? error.message : String(error)})`,
+          { cause: error },
+        );
+      }
+      switch (result.action) {
+        case "accept":
+          return "accept";
+        case "decline":
+          return "decline";
+        case "cancel":
+          return "cancel";
+      }
+    },
+  };
+}

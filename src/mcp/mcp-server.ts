@@ -1,0 +1,209 @@
+/**
+ * `execward mcp`: the MCP server (official SDK) exposing upstream's `shell` tool.
+ *
+ * Thin adapter: each call validates its arguments, builds the rules-based escalation policy
+ * with an elicitation approver, runs the command under interception (src/exec), and returns
+ * upstream's result JSON as text plus `structuredContent`. Calls are independent; a timeout (the
+ * Stopwatch, paused while a human decides) or a client's cancellation kills everything started
+ * for the call. stdout carries only the protocol; logs go to stderr.
+ */
+import { stat } from "node:fs/promises";
+
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from "@modelcontextprotocol/sdk/types.js";
+
+import { Stopwatch } from "../approval/stopwatch.js";
+import { computeAskList } from "../escalation/ask-list.js";
+import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
+import { TIMEOUT_EXIT_CODE, toUpstreamExecResult } from "../exec/exec-result.js";
+import { startInterceptedRun, type InterceptionMode } from "../exec/intercepted-run.js";
+import { OutputCapture } from "../exec/output-capture.js";
+import type { Policy } from "../policy/index.js";
+import { createElicitationApprover } from "./elicitation-approver.js";
+import {
+  SANDBOX_STATE_CAPABILITY,
+  SANDBOX_STATE_VERSION,
+  SandboxStateSchema,
+  SandboxStateUpdateRequestSchema,
+  type SandboxState,
+} from "./sandbox-state.js";
+import {
+  parseShellArguments,
+  SHELL_TOOL_DESCRIPTION,
+  SHELL_TOOL_INPUT_SCHEMA,
+  SHELL_TOOL_NAME,
+} from "./shell-tool.js";
+
+export interface McpServerOptions {
+  readonly policy: Policy;
+  readonly shell: string;
+  readonly mode: InterceptionMode;
+  readonly preserveProgramPaths: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly elicitationTimeoutMs: number;
+  readonly version: string;
+  readonly log: (message: string) => void;
+  /** exec-wrapper mode: the wrapper to announce (`--execve`). */
+  readonly execWrapper?: string | undefined;
+}
+
+export interface ExecwardMcpServer {
+  readonly server: Server;
+  /** Ends every command still running (the client went away). */
+  killAll(): Promise<void>;
+}
+
+export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpServer {
+  const running = new Set<ReturnType<typeof startInterceptedRun>>();
+  const server = new Server(
+    { name: "execward", version: options.version },
+    {
+      capabilities: {
+        tools: {},
+        experimental: { [SANDBOX_STATE_CAPABILITY]: { version: SANDBOX_STATE_VERSION } },
+      },
+      instructions:
+        "This server provides a tool to execute shell commands and return their output.",
+    },
+  );
+  let sandboxState: SandboxState | undefined;
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: [
+      {
+        name: SHELL_TOOL_NAME,
+        description: SHELL_TOOL_DESCRIPTION,
+        inputSchema: SHELL_TOOL_INPUT_SCHEMA,
+      },
+    ],
+  }));
+
+  server.setRequestHandler(SandboxStateUpdateRequestSchema, (request) => {
+    if (request.params === undefined || request.params === null) {
+      throw new McpError(ErrorCode.InvalidParams, "missing params for sandbox state request");
+    }
+    const parsed = SandboxStateSchema.safeParse(request.params);
+    if (!parsed.success) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        "failed to deserialize sandbox state",
+        request.params,
+      );
+    }
+    sandboxState = parsed.data;
+    return {};
+  });
+
+  server.setRequestHandler(
+    CallToolRequestSchema,
+    async (request, extra): Promise<CallToolResult> => {
+      if (request.params.name !== SHELL_TOOL_NAME) {
+        throw new McpError(
+          ErrorCode.InvalidParams,
+          `unknown tool ${JSON.stringify(request.params.name)}; this server has \`shell\``,
+        );
+      }
+      const call = parseShellArguments(request.params.arguments);
+      if (typeof call === "string") return toolError(call);
+      const info = await stat(call.workdir).catch(() => undefined);
+      if (info === undefined || !info.isDirectory())
+        return toolError(`\`workdir\` ${JSON.stringify(call.workdir)} is not a directory`);
+      const policyType = sandboxState?.sandboxPolicy.type ?? "read-only";
+      if (policyType !== "danger-full-access") {
+        return toolError(
+          `the sandbox policy is ${policyType}, but this execward build cannot sandbox yet; refusing to run the command ` +
+            'unsandboxed. Send codex/sandbox-state/update with sandboxPolicy {"type":"danger-full-access"} to run without a sandbox.',
+        );
+      }
+
+      const started = performance.now();
+      let timedOut = false;
+      const capture = new OutputCapture();
+      // The stopwatch is created before the run it may have to kill (its approver needs it).
+      const runRef: { run?: ReturnType<typeof startInterceptedRun> } = {};
+      const stopwatch = new Stopwatch(call.timeoutMs, () => {
+        timedOut = true;
+        void runRef.run?.kill();
+      });
+      const approver = createElicitationApprover(server, stopwatch, options.elicitationTimeoutMs);
+      const run = startInterceptedRun({
+        command: call.command,
+        shell: options.shell,
+        login: call.login,
+        mode: options.mode,
+        cwd: call.workdir,
+        env: options.env,
+        policy: createRulesEscalationPolicy({
+          policy: options.policy,
+          approver,
+          preserveProgramPaths: options.preserveProgramPaths,
+          writableRoots: [call.workdir, "/tmp"],
+        }),
+        askList: computeAskList(options.policy, options.preserveProgramPaths),
+        stdio: "pipe",
+        log: options.log,
+        ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
+      });
+      runRef.run = run;
+      running.add(run);
+      run.child.stdout?.on("data", (chunk: Buffer) => capture.push(chunk));
+      run.child.stderr?.on("data", (chunk: Buffer) => capture.push(chunk));
+      const onAbort = (): void => void run.kill();
+      extra.signal.addEventListener("abort", onAbort, { once: true });
+      const progressToken = request.params._meta?.progressToken;
+      let ticks = 0;
+      const progress =
+        progressToken === undefined
+          ? undefined
+          : setInterval(() => {
+              ticks++;
+              void extra
+                .sendNotification({
+                  method: "notifications/progress",
+                  params: {
+                    progressToken,
+                    progress: ticks,
+                    message: `running for ${ticks}s, ${capture.receivedBytes} bytes of output`,
+                  },
+                })
+                .catch(() => undefined);
+            }, 1000);
+      try {
+        const exit = await run.exit;
+        stopwatch.stop();
+        const result = toUpstreamExecResult({
+          exitCode: timedOut ? TIMEOUT_EXIT_CODE : exit.exitCode,
+          output: capture.text(),
+          durationMs: performance.now() - started,
+          timedOut,
+        });
+        return {
+          content: [{ type: "text", text: JSON.stringify(result) }],
+          structuredContent: { ...result },
+          isError: false,
+        };
+      } finally {
+        running.delete(run);
+        stopwatch.stop();
+        if (progress !== undefined) clearInterval(progress);
+        extra.signal.removeEventListener("abort", onAbort);
+      }
+    },
+  );
+  return {
+    server,
+    async killAll() {
+      await Promise.all([...running].map((run) => run.kill()));
+    },
+  };
+}
+
+function toolError(message: string): CallToolResult {
+  return { content: [{ type: "text", text: `execward: ${message}` }], isError: true };
+}

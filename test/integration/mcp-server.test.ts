@@ -1,0 +1,336 @@
+// `execward mcp` driven by the official SDK client over stdio: upstream's list_tools and
+// accept_elicitation_for_prompt_rule cases, decisions, timeouts (with and without a pending
+// approval), concurrency, bad input and the sandbox-state request.
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
+import { CLI_PATH } from "../helpers/paths.js";
+
+const RULES = `
+prefix_rule(pattern=["git", "init"], decision="prompt", match=["git init ."])
+prefix_rule(pattern=["rm"], decision="forbidden", justification="use a trash folder")
+prefix_rule(pattern=["printenv"], decision="allow")
+`;
+
+let codexHome: string;
+let work: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  codexHome = await mkdtemp(path.join(os.tmpdir(), "execward-mcp-home-"));
+  work = await mkdtemp(path.join(os.tmpdir(), "execward-mcp-work-"));
+  await mkdir(path.join(codexHome, "rules"));
+  await writeFile(path.join(codexHome, "rules", "default.rules"), RULES);
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+afterAll(async () => {
+  await rm(codexHome, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+async function connect(
+  options: { elicitation?: (message: string) => Promise<ElicitResult> } = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: "test", version: "1.0.0" },
+    { capabilities: options.elicitation === undefined ? {} : { elicitation: {} } },
+  );
+  if (options.elicitation !== undefined) {
+    const answer = options.elicitation;
+    client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params.message));
+  }
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI_PATH, "mcp"],
+    env: { PATH: "/usr/bin:/bin", HOME: codexHome, CODEX_HOME: codexHome },
+    stderr: "ignore",
+  });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const EmptyResult = z.object({}).passthrough();
+
+async function fullAccess(client: Client): Promise<void> {
+  await client.request(
+    {
+      method: "codex/sandbox-state/update",
+      params: { sandboxPolicy: { type: "danger-full-access" }, sandboxCwd: work },
+    },
+    EmptyResult,
+  );
+}
+
+interface ShellResult {
+  exit_code: number;
+  output: string;
+  duration: { secs: number; nanos: number };
+  timed_out: boolean;
+}
+
+async function shell(
+  client: Client,
+  args: Record<string, unknown>,
+): Promise<{ isError: boolean; result: ShellResult | undefined; text: string }> {
+  const response = await client.callTool({
+    name: "shell",
+    arguments: { workdir: work, login: false, ...args },
+  });
+  const text = (response.content as { type: string; text: string }[])[0]?.text ?? "";
+  const isError = response.isError === true;
+  return { isError, text, result: isError ? undefined : (JSON.parse(text) as ShellResult) };
+}
+
+describe("execward mcp", () => {
+  it("lists exactly upstream's shell tool", async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    expect(tools).toEqual([
+      {
+        name: "shell",
+        description:
+          "Runs a shell command and returns its output. You MUST provide the workdir as an absolute path.",
+        inputSchema: {
+          type: "object",
+          title: "ExecParams",
+          properties: {
+            command: { type: "string", description: "The bash string to execute." },
+            workdir: {
+              type: "string",
+              description:
+                "The working directory to execute the command in. Must be an absolute path.",
+            },
+            timeout_ms: {
+              type: ["integer", "null"],
+              format: "uint64",
+              minimum: 0,
+              description: "The timeout for the command in milliseconds.",
+            },
+            login: {
+              type: ["boolean", "null"],
+              description: "Launch Bash with -lc instead of -c: defaults to true.",
+            },
+          },
+          required: ["command", "workdir"],
+        },
+      },
+    ]);
+    expect(client.getServerCapabilities()?.experimental).toEqual({
+      "codex/sandbox-state": { version: "1.0.0" },
+    });
+  });
+
+  it("acknowledges sandbox-state updates and rejects bad ones with upstream's errors", async () => {
+    const client = await connect();
+    const failure = (promise: Promise<unknown>): Promise<{ code?: number; message?: string }> =>
+      promise.then(
+        () => ({}),
+        (error: unknown) => error as { code?: number; message?: string },
+      );
+    const missing = await failure(
+      client.request({ method: "codex/sandbox-state/update" }, EmptyResult),
+    );
+    expect(missing.code).toBe(-32602);
+    expect(missing.message).toContain("missing params for sandbox state request");
+    const invalid = await failure(
+      client.request(
+        { method: "codex/sandbox-state/update", params: { sandboxPolicy: { type: "bogus" } } },
+        EmptyResult,
+      ),
+    );
+    expect(invalid.code).toBe(-32602);
+    expect(invalid.message).toContain("failed to deserialize sandbox state");
+    await expect(
+      client.request({ method: "codex/other", params: {} }, EmptyResult),
+    ).rejects.toMatchObject({ code: -32601 });
+    expect(
+      await client.request(
+        {
+          method: "codex/sandbox-state/update",
+          params: { sandboxPolicy: { type: "read-only" }, sandboxCwd: work },
+        },
+        EmptyResult,
+      ),
+    ).toEqual({});
+  });
+
+  it("refuses to run unsandboxed under a sandboxing policy (the default), and runs under danger-full-access", async () => {
+    const client = await connect();
+    const refused = await shell(client, { command: "echo hi" });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain("cannot sandbox yet");
+    await fullAccess(client);
+    const ran = await shell(client, { command: "echo hi; echo err >&2" });
+    expect(ran.result).toMatchObject({ exit_code: 0, output: "hi\nerr\n", timed_out: false });
+  });
+
+  it("applies the rules: forbidden, allow (escalated), unmatched", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const denied = await shell(client, { command: "rm -rf nothing; echo status=$?" });
+    expect(denied.result?.output).toBe(
+      "Execution denied: Execution forbidden by policy: use a trash folder\nstatus=1\n",
+    );
+    const escalated = await shell(client, { command: "printenv LD_PRELOAD; echo done" });
+    expect(escalated.result?.output).toBe("done\n");
+  });
+
+  it("asks for a prompt rule: accepted succeeds (upstream's accept_elicitation_for_prompt_rule)", async () => {
+    const messages: string[] = [];
+    const client = await connect({
+      elicitation: (message) => {
+        messages.push(message);
+        return Promise.resolve({ action: "accept", content: { reason: "fine" } });
+      },
+    });
+    await fullAccess(client);
+    const project = await mkdtemp(path.join(work, "project-"));
+    const result = await shell(client, { command: "git init .", workdir: project });
+    const gitPath = execFileSync("bash", ["-c", "command -v git"], {
+      env: { PATH: "/usr/bin:/bin" },
+    })
+      .toString()
+      .trim();
+    expect(result.result?.exit_code).toBe(0);
+    expect(result.result?.output).toContain(`Initialized empty Git repository in ${project}/.git/`);
+    expect(messages).toEqual([`Allow agent to run \`${gitPath} init .\` in \`${project}\`?`]);
+  });
+
+  it("denies a declined prompt with the reason in the output, and one no client can answer", async () => {
+    const client = await connect({ elicitation: () => Promise.resolve({ action: "decline" }) });
+    await fullAccess(client);
+    const declined = await shell(client, { command: "git init ." });
+    expect(declined.result).toMatchObject({
+      exit_code: 1,
+      output: "Execution denied: User declined execution\n",
+    });
+    const noElicitation = await connect();
+    await fullAccess(noElicitation);
+    const unanswerable = await shell(noElicitation, { command: "git init ." });
+    expect(unanswerable.result?.output).toContain("the MCP client does not support elicitation");
+  });
+
+  it("times out, killing the command, with exit code 124", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const result = await shell(client, { command: "sleep 30; echo never", timeout_ms: 500 });
+    expect(result.result).toMatchObject({ exit_code: 124, timed_out: true, output: "" });
+  });
+
+  it("does not count time spent waiting for an approval against the timeout", async () => {
+    const client = await connect({
+      elicitation: () =>
+        new Promise((resolve) => setTimeout(() => resolve({ action: "accept" }), 3000)),
+    });
+    await fullAccess(client);
+    const project = await mkdtemp(path.join(work, "slow-"));
+    const result = await shell(client, {
+      command: "git init -q . && echo ok",
+      workdir: project,
+      timeout_ms: 1500,
+    });
+    expect(result.result).toMatchObject({ exit_code: 0, timed_out: false, output: "ok\n" });
+  });
+
+  it("runs 8 calls concurrently", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        shell(client, { command: `sleep 0.2; printf '${i}\\n' | sort | head -1` }),
+      ),
+    );
+    expect(results.map((r) => r.result?.output)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `${i}\n`),
+    );
+  });
+
+  it("answers bad input with a tool error and keeps serving", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    expect((await shell(client, { command: "echo hi", workdir: "relative/dir" })).text).toContain(
+      "must be an absolute path",
+    );
+    expect((await shell(client, { command: "   " })).text).toContain("must not be empty");
+    expect((await shell(client, { command: 42 })).text).toContain("`command` must be a string");
+    expect(
+      (await shell(client, { command: "echo hi", workdir: path.join(work, "missing") })).text,
+    ).toContain("is not a directory");
+    expect((await shell(client, { command: "echo still here" })).result?.output).toBe(
+      "still here\n",
+    );
+  });
+});
+
+describe("execward mcp robustness", () => {
+  it("survives a malformed JSON-RPC line", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [CLI_PATH, "mcp"], {
+      env: { PATH: "/usr/bin:/bin", HOME: codexHome, CODEX_HOME: codexHome },
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    let out = "";
+    const answered = new Promise<string>((resolve) => {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        out += chunk;
+        if (out.includes("\n")) resolve(out);
+      });
+    });
+    child.stdin.write("this is not json\n");
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })}\n`,
+    );
+    const line = (await answered).split("\n")[0] ?? "";
+    expect(JSON.parse(line)).toMatchObject({
+      jsonrpc: "2.0",
+      id: 1,
+      result: { serverInfo: { name: "execward" } },
+    });
+    child.stdin.end();
+    await new Promise((resolve) => child.on("close", resolve));
+  });
+
+  it("denies a pending exec and leaves no process behind when the client disconnects during an elicitation", async () => {
+    const project = await mkdtemp(path.join(work, "gone-"));
+    const marker = `execward-disconnect-${process.pid}`;
+    let asked: () => void = () => undefined;
+    const elicited = new Promise<void>((resolve) => (asked = resolve));
+    const client = await connect({
+      elicitation: () => {
+        asked();
+        return new Promise<never>(() => undefined);
+      },
+    });
+    await fullAccess(client);
+    const call = shell(client, {
+      command: `(exec -a ${marker} sleep 60) & git init . ; touch made`,
+      workdir: project,
+    }).catch(() => undefined);
+    await elicited;
+    await client.close();
+    clients.splice(clients.indexOf(client), 1);
+    await call;
+    for (let i = 0; i < 50; i++) {
+      try {
+        execFileSync("pgrep", ["-f", marker], { stdio: "ignore" });
+      } catch {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(() => execFileSync("pgrep", ["-f", marker], { stdio: "ignore" })).toThrow();
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(path.join(project, ".git"))).toBe(false);
+  });
+});
