@@ -10,7 +10,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { isExecwardError } from "../errors.js";
 import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
-import { createExecwardMcpServer } from "../mcp/mcp-server.js";
+import { createExecwardMcpServer, type McpServerOptions } from "../mcp/mcp-server.js";
 import { PolicyError } from "../policy/index.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
@@ -28,12 +28,18 @@ Options:
       --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
       --mode <preload|exec-wrapper>
       --preserve-program-paths   Match rules against full program paths, not basenames.
+      --sandbox <read-only|workspace-write|danger-full-access>
+                                 The sandbox policy until the client sends
+                                 codex/sandbox-state/update (default read-only, as upstream;
+                                 clients other than Codex never send it).
   -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
       --elicitation-timeout-ms <MS>
                                  How long an approval may stay unanswered (default 600000).
   -V, --version                  Print the version.
   -h, --help                     Print this help.
 `;
+
+const SANDBOX_MODES = new Set(["read-only", "workspace-write", "danger-full-access"]);
 
 export async function runMcp(argv: readonly string[], io: CliIo, version: string): Promise<number> {
   let parsed;
@@ -44,6 +50,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
       { name: "shell", kind: "value" },
       { name: "mode", kind: "value" },
       { name: "preserve-program-paths", kind: "flag" },
+      { name: "sandbox", kind: "value" },
       { name: "rules", short: "r", kind: "values" },
       { name: "elicitation-timeout-ms", kind: "value" },
       { name: "version", short: "V", kind: "flag" },
@@ -54,6 +61,12 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     const mode = parsed.values.get("mode")?.[0] ?? "preload";
     if (mode !== "preload" && mode !== "exec-wrapper")
       throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
+    const sandbox = parsed.values.get("sandbox")?.[0] ?? "read-only";
+    if (!SANDBOX_MODES.has(sandbox)) {
+      throw usage(
+        `--sandbox must be read-only, workspace-write or danger-full-access (got ${sandbox})`,
+      );
+    }
     const timeout = parsed.values.get("elicitation-timeout-ms")?.[0];
     if (timeout !== undefined && !/^\d+$/.test(timeout))
       throw usage("--elicitation-timeout-ms takes a number of milliseconds");
@@ -99,6 +112,8 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     shell: path.resolve(shell),
     mode: (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode,
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
+    defaultSandbox: (parsed.values.get("sandbox")?.[0] ??
+      "read-only") as McpServerOptions["defaultSandbox"],
     env: Object.fromEntries(
       Object.entries(io.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),

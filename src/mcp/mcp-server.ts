@@ -49,6 +49,8 @@ export interface McpServerOptions {
   readonly elicitationTimeoutMs: number;
   readonly version: string;
   readonly log: (message: string) => void;
+  /** The sandbox policy until a client sends codex/sandbox-state/update (upstream: read-only). */
+  readonly defaultSandbox: "read-only" | "workspace-write" | "danger-full-access";
   /** exec-wrapper mode: the wrapper to announce (`--execve`). */
   readonly execWrapper?: string | undefined;
 }
@@ -114,7 +116,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
       const info = await stat(call.workdir).catch(() => undefined);
       if (info === undefined || !info.isDirectory())
         return toolError(`\`workdir\` ${JSON.stringify(call.workdir)} is not a directory`);
-      const policyType = sandboxState?.sandboxPolicy.type ?? "read-only";
+      const policyType = sandboxState?.sandboxPolicy.type ?? options.defaultSandbox;
       if (policyType !== "danger-full-access") {
         return toolError(
           `the sandbox policy is ${policyType}, but this execward build cannot sandbox yet; refusing to run the command ` +

@@ -1,0 +1,70 @@
+// MCP server benchmark: cold start (spawn to initialize result) and the latency of a `true` call
+// (login false and true), against `bash -c true` measured in the same run.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+// An empty HOME: a login shell must not measure the developer's own profile scripts.
+const HOME = mkdtempSync(path.join(os.tmpdir(), "execward-bench-home-"));
+const ENV = { PATH: "/usr/bin:/bin", HOME, CODEX_HOME: path.join(HOME, ".codex") };
+
+function bashTrue() {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    spawn("/bin/bash", ["-c", "true"], { stdio: "ignore" }).on("close", () =>
+      resolve(Number(process.hrtime.bigint() - start) / 1e6),
+    );
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function runMcpBench() {
+  console.log("\n## MCP server (stdio)");
+  const starts = [];
+  let client;
+  for (let i = 0; i < 5; i++) {
+    client = new Client({ name: "bench", version: "1" });
+    const start = process.hrtime.bigint();
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, "mcp", "--sandbox", "danger-full-access"],
+        env: ENV,
+        stderr: "ignore",
+      }),
+    );
+    starts.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (i < 4) await client.close();
+  }
+  console.log(`  cold start (spawn to initialize result): median ${median(starts).toFixed(0)} ms`);
+  const bash = [];
+  for (let i = 0; i < 20; i++) bash.push(await bashTrue());
+  const baseline = median(bash);
+  console.log(`  baseline bash -c true: ${baseline.toFixed(1)} ms`);
+  for (const login of [false, true]) {
+    const times = [];
+    for (let i = 0; i < 20; i++) {
+      const start = process.hrtime.bigint();
+      await client.callTool({
+        name: "shell",
+        arguments: { command: "true", workdir: "/tmp", login },
+      });
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const m = median(times);
+    console.log(
+      `  shell call \`true\`, login ${login}: median ${m.toFixed(1)} ms (${(m / baseline).toFixed(1)}x bash -c true; no sandbox yet)`,
+    );
+  }
+  await client.close();
+}
