@@ -334,3 +334,72 @@ describe("execward mcp robustness", () => {
     expect(existsSync(path.join(project, ".git"))).toBe(false);
   });
 });
+
+describe("execward mcp output, progress and cancellation", () => {
+  it("caps 50 MB of output, keeping its head and tail", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const result = await shell(client, {
+      command: "echo first; head -c 50000000 /dev/zero | tr '\\0' a; echo; echo last",
+      timeout_ms: 60_000,
+    });
+    const output = result.result?.output ?? "";
+    expect(output.startsWith("first\naaaa")).toBe(true);
+    expect(output.endsWith("aaaa\nlast\n")).toBe(true);
+    expect(output).toMatch(/\[\.\.\. execward: \d+ bytes of output omitted \.\.\.\]/);
+    expect(output.length).toBeLessThan(1024 * 1024 + 200);
+  });
+
+  it("sends progress notifications when the client asks for them", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const progress: number[] = [];
+    const response = await client.callTool(
+      {
+        name: "shell",
+        arguments: { command: "sleep 2.5; echo done", workdir: work, login: false },
+      },
+      undefined,
+      { onprogress: (notification) => progress.push(notification.progress) },
+    );
+    expect(response.isError).toBe(false);
+    expect(progress.slice(0, 2)).toEqual([1, 2]);
+  });
+
+  it("kills the command when the client cancels the call", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const marker = `execward-cancel-${process.pid}`;
+    const controller = new AbortController();
+    const call = client
+      .callTool(
+        {
+          name: "shell",
+          arguments: {
+            command: `(exec -a ${marker} sleep 60) & wait`,
+            workdir: work,
+            login: false,
+          },
+        },
+        undefined,
+        { signal: controller.signal },
+      )
+      .catch((error: unknown) => error);
+    const alive = (): boolean => {
+      try {
+        execFileSync("pgrep", ["-f", marker], { stdio: "ignore" });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && !alive(); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toBe(true);
+    controller.abort();
+    await call;
+    for (let i = 0; i < 50 && alive(); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toBe(false);
+  });
+});
