@@ -1,7 +1,7 @@
 // MCP server benchmark: cold start (spawn to initialize result) and the latency of a `true` call
 // (login false and true), against `bash -c true` measured in the same run.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,17 +32,17 @@ export async function runMcpBench() {
   console.log("\n## MCP server (stdio)");
   const starts = [];
   let client;
+  let transport;
   for (let i = 0; i < 5; i++) {
     client = new Client({ name: "bench", version: "1" });
+    transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, "mcp", "--sandbox", "danger-full-access"],
+      env: ENV,
+      stderr: "ignore",
+    });
     const start = process.hrtime.bigint();
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [CLI, "mcp", "--sandbox", "danger-full-access"],
-        env: ENV,
-        stderr: "ignore",
-      }),
-    );
+    await client.connect(transport);
     starts.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (i < 4) await client.close();
   }
@@ -66,5 +66,24 @@ export async function runMcpBench() {
       `  shell call \`true\`, login ${login}: median ${m.toFixed(1)} ms (${(m / baseline).toFixed(1)}x bash -c true; no sandbox yet)`,
     );
   }
+  // Memory: the server's resident set before and after a call printing 50 MB.
+  const rss = () => {
+    const status = readFileSync(`/proc/${transport.pid}/status`, "utf8");
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  };
+  const before = rss();
+  await client.callTool({
+    name: "shell",
+    arguments: {
+      command: "head -c 50000000 /dev/zero | tr '\\0' a",
+      workdir: "/tmp",
+      login: false,
+      timeout_ms: 60000,
+    },
+  });
+  const after = rss();
+  console.log(
+    `  50 MB of output: server RSS ${before.toFixed(0)} MB -> ${after.toFixed(0)} MB (growth ${(after - before).toFixed(0)} MB)   [budget <= 64 MB]`,
+  );
   await client.close();
 }
