@@ -69,6 +69,7 @@ static char socket_entry[64];
 static char hook_entry[VALUE_BYTES + 32];
 static char wrapper_entry[VALUE_BYTES + 32];
 static char *ask_entry;
+static char ask_storage[ASK_BYTES];
 static int initialized;
 /* The escalation socket's descriptor in this process (moved to >= ESCALATION_FD_FLOOR). */
 static int escalation_fd = -1;
@@ -81,6 +82,26 @@ typedef FILE *(*popen_fn)(const char *, const char *);
 static posix_spawn_fn real_posix_spawn;
 static system_fn real_system;
 static popen_fn real_popen;
+
+/*
+ * The real posix_spawn/system/popen, looked up on first use (not in the constructor: most
+ * processes never call them, and every process pays for the constructor). Never called from a
+ * vfork child or a signal handler.
+ */
+static posix_spawn_fn get_real_posix_spawn(void) {
+  if (real_posix_spawn == NULL) real_posix_spawn = (posix_spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
+  return real_posix_spawn;
+}
+
+static system_fn get_real_system(void) {
+  if (real_system == NULL) real_system = (system_fn)dlsym(RTLD_NEXT, "system");
+  return real_system;
+}
+
+static popen_fn get_real_popen(void) {
+  if (real_popen == NULL) real_popen = (popen_fn)dlsym(RTLD_NEXT, "popen");
+  return real_popen;
+}
 
 static const char *getenv_from(char *const envp[], const char *name) {
   size_t n = ew_strlen(name);
@@ -95,9 +116,6 @@ __attribute__((constructor)) static void hook_init(void) {
   const char *wrapper = getenv(EW_HOOK_WRAPPER_ENV);
   const char *socket = getenv(EW_ESCALATE_SOCKET_ENV);
   const char *ask = getenv(EW_HOOK_ASK_ENV);
-  real_posix_spawn = (posix_spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
-  real_system = (system_fn)dlsym(RTLD_NEXT, "system");
-  real_popen = (popen_fn)dlsym(RTLD_NEXT, "popen");
   if (hook == NULL || wrapper == NULL || socket == NULL || ew_strlen(hook) >= VALUE_BYTES ||
       ew_strlen(wrapper) >= VALUE_BYTES || ew_parse_fd(socket) < 0) {
     return; /* not initialized: every exec fails closed with a message */
@@ -124,16 +142,11 @@ __attribute__((constructor)) static void hook_init(void) {
   ew_append(hook_entry, sizeof hook_entry, hook);
   ew_copy(wrapper_entry, sizeof wrapper_entry, EW_HOOK_WRAPPER_ENV "=");
   ew_append(wrapper_entry, sizeof wrapper_entry, wrapper);
-  if (ask != NULL && ew_strlen(ask) < ASK_BYTES) {
-    size_t n = ew_strlen(ask) + sizeof(EW_HOOK_ASK_ENV "=");
-    ask_entry = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ask_entry == MAP_FAILED) {
-      ask_entry = NULL;
-    } else {
-      ew_copy(ask_entry, n, EW_HOOK_ASK_ENV "=");
-      ew_append(ask_entry, n, ask);
-      ask_list = ask_entry + sizeof(EW_HOOK_ASK_ENV "=") - 1;
-    }
+  if (ask != NULL && ew_strlen(ask) + sizeof(EW_HOOK_ASK_ENV "=") <= sizeof ask_storage) {
+    ask_entry = ask_storage;
+    ew_copy(ask_entry, sizeof ask_storage, EW_HOOK_ASK_ENV "=");
+    ew_append(ask_entry, sizeof ask_storage, ask);
+    ask_list = ask_entry + sizeof(EW_HOOK_ASK_ENV "=") - 1;
   }
   initialized = 1;
 }
@@ -495,7 +508,8 @@ int fexecve(int fd, char *const argv[], char *const envp[]) {
 
 static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
                  const posix_spawnattr_t *attr, char *const argv[], char *const envp[]) {
-  if (real_posix_spawn == NULL) return ENOSYS;
+  posix_spawn_fn real = get_real_posix_spawn();
+  if (real == NULL) return ENOSYS;
   if (!initialized) {
     fail_closed(path, "the exec hook is loaded without its execward session");
     return EACCES;
@@ -505,7 +519,7 @@ static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t 
   if (build_env(envp, slots, &env) != 0) return ENOMEM;
   int rc;
   if (!must_ask(path)) {
-    rc = real_posix_spawn(pid, path, actions, attr, argv, env.envp);
+    rc = real(pid, path, actions, attr, argv, env.envp);
   } else {
     /* Ask from inside the child, after its file actions: the wrapper does the exchange. */
     size_t argc = 0;
@@ -523,7 +537,7 @@ static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t 
     } else {
       for (size_t i = 0; i <= argc; i++) wrapped[i + 2] = argv[i];
     }
-    rc = real_posix_spawn(pid, wrapper_path, actions, attr, wrapped, env.envp);
+    rc = real(pid, wrapper_path, actions, attr, wrapped, env.envp);
   }
   free_env(&env);
   return rc;
@@ -558,25 +572,27 @@ static void reinject_environ(void) {
 }
 
 int system(const char *command) {
-  if (real_system == NULL) return -1;
-  if (command == NULL) return real_system(NULL);
+  system_fn real = get_real_system();
+  if (real == NULL) return -1;
+  if (command == NULL) return real(NULL);
   char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
   ew_action_t action = decide("/bin/sh", argv, environ, 0);
   if (action == EW_ACTION_DENY) return EW_DENIED_EXIT_STATUS << 8;
   if (action != EW_ACTION_RUN) return -1;
   reinject_environ();
-  return real_system(command);
+  return real(command);
 }
 
 FILE *popen(const char *command, const char *type) {
-  if (real_popen == NULL) {
+  popen_fn real = get_real_popen();
+  if (real == NULL) {
     errno = ENOSYS;
     return NULL;
   }
   char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
   if (decide("/bin/sh", argv, environ, 0) != EW_ACTION_RUN) return NULL;
   reinject_environ();
-  return real_popen(command, type);
+  return real(command, type);
 }
 
 /* ------------------------------------------------------------------ keeping the socket */

@@ -55,6 +55,11 @@ const RM_FORMS: readonly (readonly [name: string, command: string, needs?: strin
     "python3",
   ],
   ["python os.execv", `python3 -c 'import os; os.execv("/bin/rm", ["rm", "victim"])'`, "python3"],
+  [
+    "python os.posix_spawn",
+    `python3 -c 'import os; os.waitpid(os.posix_spawn("/bin/rm", ["rm", "victim"], dict(os.environ)), 0)'`,
+    "python3",
+  ],
   ["perl system", `perl -e 'system("rm", "victim")'`, "perl"],
   ["timeout", "timeout 10 rm victim"],
   ["nice", "nice rm victim"],
