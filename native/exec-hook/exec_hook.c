@@ -306,11 +306,13 @@ static int exec_path(const char *path, char *const argv[], char *const envp[]) {
   char *slots[STACK_ENV_SLOTS];
   env_t env;
   /*
-   * A path that cannot be executed is not asked about: the real exec fails with the kernel's
-   * errno, so callers that search PATH themselves (python, perl) move on to the next candidate.
+   * A path that cannot be executed is not asked about: the call fails with the errno the kernel
+   * would give (with the effective IDs, as execve checks them), so callers that search PATH
+   * themselves (python, perl) move on to the next candidate. Failing here rather than trying
+   * the exec closes the race of a file appearing between the check and the exec.
    */
-  int executable = access(path, X_OK) == 0;
-  if (executable && decide(path, argv, envp, 1) != EW_ACTION_RUN) return -1;
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) return -1;
+  if (decide(path, argv, envp, 1) != EW_ACTION_RUN) return -1;
   if (build_env(envp, slots, &env) != 0) {
     fail_closed(path, "out of memory");
     return -1;
