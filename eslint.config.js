@@ -1,4 +1,4 @@
-// Lint rules written down as config: the conventions of docs/contributing.md enforced, not described.
+// Lint rules written down as config (docs/contributing.md points here rather than restating them).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import nodePlugin from "eslint-plugin-n";
