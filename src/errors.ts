@@ -27,6 +27,8 @@ export type ErrorCode =
   | "frame_too_large"
   | "protocol_error"
   | "native_unavailable"
+  // src/sandbox
+  | "invalid_sandbox_policy"
   // src/cli
   | "usage";
 
