@@ -12,8 +12,8 @@
  * argv[0] is ignored, as upstream. Three execward guards on top:
  * - when the file is a symlink, the target's name is judged too and the stricter outcome wins
  *   (`ln -s /bin/rm del; ./del` is `rm` to a `forbidden` rule);
- * - a program file the sandbox could write (under a writable root) never escalates on a basename
- *   rule alone: it needs a `host_executable` entry listing that path, or a human's yes with the
+ * - a program file the sandbox could write (under a writable root, as named or as a symlink's
+ *   target) never escalates on a basename rule alone: it needs a `host_executable` entry listing that path, or a human's yes with the
  *   real path shown;
  * - a request that is not valid UTF-8 never escalates (it cannot be shown or spawned faithfully).
  * "Yes for this session" answers are remembered per exact program + arguments.
@@ -126,7 +126,11 @@ export function createRulesEscalationPolicy(
         "the command's arguments or environment are not valid UTF-8, so execward cannot show or escalate it",
       );
     }
-    const writable = options.writableRoots.some((root) => isInside(request.file, root));
+    // The file as named and, through symlinks, as it really is: either being writable counts.
+    const locations = [request.file, realPathOf(request.file)];
+    const writable = options.writableRoots.some((root) =>
+      locations.some((file) => isInside(file, root)),
+    );
     const listed =
       options.policy.hostExecutables.get(path.basename(request.file))?.includes(request.file) ===
       true;
@@ -185,6 +189,14 @@ function answerToDecision(answer: ApprovalAnswer, onYes: EscalationDecision): Es
 
 function deny(reason: string): EscalationDecision {
   return { action: "deny", reason };
+}
+
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 function isInside(file: string, root: string): boolean {

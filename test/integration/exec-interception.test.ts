@@ -183,6 +183,23 @@ describe("decisions", () => {
     });
   });
 
+  it("does not escalate through a symlink whose target the sandbox could write", async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), "execward-outside-"));
+    try {
+      await writeFile(path.join(dir, "fake"), "#!/bin/sh\necho fake\n", { mode: 0o755 });
+      await symlink(path.join(dir, "fake"), path.join(outside, "printenv"));
+      const result = await runIntercepted(`${path.join(outside, "printenv")}; echo status=$?`, {
+        rules: `prefix_rule(pattern=["printenv"], decision="allow")`,
+        writableRoots: [dir],
+        answer: "decline",
+      });
+      expect(result.stdout).toBe("status=1\n");
+      expect(result.approver.requests[0]?.reason).toContain("writable from the sandbox");
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it("does not escalate a writable program file on a basename rule alone", async () => {
     await writeFile(path.join(dir, "printenv"), "#!/bin/sh\necho fake\n", { mode: 0o755 });
     const result = await runIntercepted("./printenv; echo status=$?", {
