@@ -12,7 +12,7 @@ import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
 import { createExecwardMcpServer, type McpServerOptions } from "../mcp/mcp-server.js";
 import { PolicyError } from "../policy/index.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
@@ -114,9 +114,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
     defaultSandbox: (parsed.values.get("sandbox")?.[0] ??
       "read-only") as McpServerOptions["defaultSandbox"],
-    env: Object.fromEntries(
-      Object.entries(io.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
+    env: definedEnv(io.env),
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,
     ),

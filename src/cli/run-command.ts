@@ -14,7 +14,7 @@ import { createRulesEscalationPolicy } from "../escalation/rules-escalation-poli
 import { isExecwardError } from "../errors.js";
 import { startInterceptedRun, type InterceptionMode } from "../exec/intercepted-run.js";
 import { PolicyError } from "../policy/index.js";
-import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
@@ -106,9 +106,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     login: parsed.flags.has("login"),
     mode,
     cwd: io.cwd,
-    env: Object.fromEntries(
-      Object.entries(io.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    ),
+    env: definedEnv(io.env),
     policy: createRulesEscalationPolicy({
       policy,
       approver: createTtyApprover(),
