@@ -1,0 +1,192 @@
+/*
+ * execward-sandbox-init: the first program inside the bubblewrap sandbox. It locks the syscall
+ * surface down, then becomes the command.
+ *
+ * Usage: execward-sandbox-init -- <program> [args...]
+ *
+ * What it guards (ARCHITECTURE.md, invariants): bubblewrap gives namespaces and mounts, but a
+ * sandboxed process can still connect() to any Unix socket it can see by path (docker.sock, the
+ * ssh agent, the D-Bus session bus: each one a way out), and io_uring performs syscalls that a
+ * seccomp filter never sees. Before exec'ing the command this installs, with no_new_privs, a
+ * seccomp filter that every descendant inherits and cannot remove:
+ *
+ *   socket(AF_UNIX, ...)                          EPERM (socketpair stays allowed: the hook's
+ *                                                 escalation channel needs it, and descriptors
+ *                                                 inherited from outside keep working)
+ *   io_uring_setup / io_uring_enter / _register   EPERM
+ *   ioctl(fd, TIOCSTI | TIOCLINUX, ...)           EPERM (no typing into a terminal)
+ *   unshare / clone with CLONE_NEWUSER            EPERM (no user namespace of its own, even
+ *                                                 where bwrap lacks --disable-userns)
+ *   clone3                                        ENOSYS (its flags sit behind a pointer the
+ *                                                 filter cannot read; libc falls back to clone)
+ *   x32 syscalls, any other architecture          EPERM / killed
+ *
+ * Anything the sandbox itself needs beyond that (the network bridge of a later stage) must start
+ * before the filter. Any failure here is fatal: the command never runs unfiltered.
+ *
+ * Linked statically, so the exec hook (LD_PRELOAD) never loads into it and its own exec of the
+ * shell is not asked about: the shell is execward's choice, not the agent's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define FAILURE_EXIT_STATUS 126
+
+#if defined(__x86_64__)
+#define EW_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define EW_X32_SYSCALL_BIT 0x40000000u
+#elif defined(__aarch64__)
+#define EW_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "execward-sandbox-init supports x86_64 and aarch64 only"
+#endif
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#define __NR_io_uring_enter 426
+#define __NR_io_uring_register 427
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+
+/* The low 32 bits of syscall argument i (both supported architectures are little-endian). */
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+
+#define RET_ERRNO(err) (SECCOMP_RET_ERRNO | ((err) & SECCOMP_RET_DATA))
+
+/*
+ * A tiny BPF assembler: jumps are patched once the block they skip is emitted, so no jump
+ * offset is counted by hand.
+ */
+#define PROGRAM_CAPACITY 64
+struct program {
+  struct sock_filter ins[PROGRAM_CAPACITY];
+  unsigned short len;
+};
+
+static void fail(const char *what, int err);
+
+static unsigned short emit(struct program *p, struct sock_filter ins) {
+  if (p->len >= PROGRAM_CAPACITY) fail("seccomp program too long", 0);
+  p->ins[p->len] = ins;
+  return p->len++;
+}
+
+static void load(struct program *p, unsigned offset) {
+  emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset));
+}
+
+static void ret(struct program *p, unsigned value) {
+  emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, value));
+}
+
+/* Starts "if (A <op> k) { ...block... }": returns the jump to patch when the block ends. */
+static unsigned short begin_if(struct program *p, unsigned short op, unsigned k) {
+  return emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k, 0, 0));
+}
+
+static void end_if(struct program *p, unsigned short jump) {
+  p->ins[jump].jf = (unsigned char)(p->len - jump - 1);
+}
+
+/* if (nr == syscall && (arg & mask) != 0 [or == value]) return errno; else fall through. */
+static void refuse_when_arg_equals(struct program *p, unsigned nr, unsigned arg, unsigned value, int err) {
+  unsigned short is_call = begin_if(p, BPF_JEQ, nr);
+  load(p, ARG_LO(arg));
+  unsigned short matches = begin_if(p, BPF_JEQ, value);
+  ret(p, RET_ERRNO(err));
+  end_if(p, matches);
+  load(p, offsetof(struct seccomp_data, nr));
+  end_if(p, is_call);
+}
+
+static void refuse_when_arg_has_bits(struct program *p, unsigned nr, unsigned arg, unsigned mask, int err) {
+  unsigned short is_call = begin_if(p, BPF_JEQ, nr);
+  load(p, ARG_LO(arg));
+  unsigned short matches = begin_if(p, BPF_JSET, mask);
+  ret(p, RET_ERRNO(err));
+  end_if(p, matches);
+  load(p, offsetof(struct seccomp_data, nr));
+  end_if(p, is_call);
+}
+
+static void refuse(struct program *p, unsigned nr, int err) {
+  unsigned short is_call = begin_if(p, BPF_JEQ, nr);
+  ret(p, RET_ERRNO(err));
+  end_if(p, is_call);
+}
+
+static void fail(const char *what, int err) {
+  const char *prefix = "execward-sandbox-init: ";
+  (void)!write(2, prefix, strlen(prefix));
+  (void)!write(2, what, strlen(what));
+  if (err != 0) {
+    (void)!write(2, ": ", 2);
+    const char *reason = strerror(err);
+    (void)!write(2, reason, strlen(reason));
+  }
+  (void)!write(2, "\n", 1);
+  _exit(FAILURE_EXIT_STATUS);
+}
+
+static void install_filter(void) {
+  struct program p = {.len = 0};
+  load(&p, offsetof(struct seccomp_data, arch));
+  unsigned short native_arch = begin_if(&p, BPF_JEQ, EW_AUDIT_ARCH);
+  unsigned short skip_kill = emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
+  end_if(&p, native_arch);
+  ret(&p, SECCOMP_RET_KILL_PROCESS);
+  p.ins[skip_kill].k = (unsigned)(p.len - skip_kill - 1);
+
+  load(&p, offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
+  /* x32 syscalls carry bit 30 and have numbers of their own: refuse them all. */
+  unsigned short not_x32 = begin_if(&p, BPF_JSET, EW_X32_SYSCALL_BIT);
+  ret(&p, RET_ERRNO(EPERM));
+  end_if(&p, not_x32);
+#endif
+  refuse_when_arg_equals(&p, __NR_socket, 0, AF_UNIX, EPERM);
+  refuse(&p, __NR_io_uring_setup, EPERM);
+  refuse(&p, __NR_io_uring_enter, EPERM);
+  refuse(&p, __NR_io_uring_register, EPERM);
+  refuse(&p, __NR_clone3, ENOSYS);
+  refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCSTI, EPERM);
+  refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCLINUX, EPERM);
+  refuse_when_arg_has_bits(&p, __NR_unshare, 0, CLONE_NEWUSER, EPERM);
+  refuse_when_arg_has_bits(&p, __NR_clone, 0, CLONE_NEWUSER, EPERM);
+  ret(&p, SECCOMP_RET_ALLOW);
+
+  struct sock_fprog fprog = {.len = p.len, .filter = p.ins};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("cannot set no_new_privs", errno);
+  if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0 &&
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0)
+    fail("cannot install the seccomp filter", errno);
+}
+
+int main(int argc, char **argv) {
+  int first = 1;
+  if (first < argc && strcmp(argv[first], "--") == 0) first++;
+  if (first >= argc) fail("usage: execward-sandbox-init -- <program> [args...]", 0);
+  install_filter();
+  execvp(argv[first], argv + first);
+  int err = errno;
+  const char *prefix = "execward-sandbox-init: ";
+  (void)!write(2, prefix, strlen(prefix));
+  (void)!write(2, argv[first], strlen(argv[first]));
+  (void)!write(2, ": ", 2);
+  (void)!write(2, strerror(err), strlen(strerror(err)));
+  (void)!write(2, "\n", 1);
+  return err == ENOENT ? 127 : 126;
+}
