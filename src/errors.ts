@@ -29,6 +29,9 @@ export type ErrorCode =
   | "native_unavailable"
   // src/sandbox
   | "invalid_sandbox_policy"
+  | "sandbox_unavailable"
+  | "sandbox_writable_root_missing"
+  | "sandbox_protected_symlink"
   // src/cli
   | "usage";
 

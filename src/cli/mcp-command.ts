@@ -10,13 +10,21 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { isExecwardError } from "../errors.js";
 import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
-import { createExecwardMcpServer, type McpServerOptions } from "../mcp/mcp-server.js";
+import { nativePaths } from "../escalation/native-addon.js";
+import { createExecwardMcpServer } from "../mcp/mcp-server.js";
+import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { PolicyError } from "../policy/index.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
+import {
+  SANDBOX_OPTION_SPECS,
+  SANDBOX_OPTIONS_HELP,
+  sandboxPolicyFromOptions,
+} from "./sandbox-options.js";
 
 export const MCP_HELP = `Usage: execward mcp [OPTIONS]
 
@@ -28,21 +36,16 @@ Options:
       --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
       --mode <preload|exec-wrapper>
       --preserve-program-paths   Match rules against full program paths, not basenames.
-      --sandbox <read-only|workspace-write|danger-full-access>
-                                 The sandbox policy until the client sends
-                                 codex/sandbox-state/update (default read-only, as upstream;
-                                 clients other than Codex never send it).
-  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
+${SANDBOX_OPTIONS_HELP.replace("The sandbox (bubblewrap) the command runs in.", "The sandbox until the client sends codex/sandbox-\n                               state/update (default read-only, as upstream).")}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
       --elicitation-timeout-ms <MS>
                                  How long an approval may stay unanswered (default 600000).
   -V, --version                  Print the version.
   -h, --help                     Print this help.
 `;
 
-const SANDBOX_MODES = new Set(["read-only", "workspace-write", "danger-full-access"]);
-
 export async function runMcp(argv: readonly string[], io: CliIo, version: string): Promise<number> {
   let parsed;
+  let defaultSandbox: SandboxPolicy;
   try {
     parsed = parseCommandLine(argv, [
       { name: "bash", kind: "value" },
@@ -50,7 +53,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
       { name: "shell", kind: "value" },
       { name: "mode", kind: "value" },
       { name: "preserve-program-paths", kind: "flag" },
-      { name: "sandbox", kind: "value" },
+      ...SANDBOX_OPTION_SPECS,
       { name: "rules", short: "r", kind: "values" },
       { name: "elicitation-timeout-ms", kind: "value" },
       { name: "version", short: "V", kind: "flag" },
@@ -61,17 +64,15 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     const mode = parsed.values.get("mode")?.[0] ?? "preload";
     if (mode !== "preload" && mode !== "exec-wrapper")
       throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
-    const sandbox = parsed.values.get("sandbox")?.[0] ?? "read-only";
-    if (!SANDBOX_MODES.has(sandbox)) {
-      throw usage(
-        `--sandbox must be read-only, workspace-write or danger-full-access (got ${sandbox})`,
-      );
-    }
+    defaultSandbox = sandboxPolicyFromOptions(parsed, "read-only", io.cwd);
     const timeout = parsed.values.get("elicitation-timeout-ms")?.[0];
     if (timeout !== undefined && !/^\d+$/.test(timeout))
       throw usage("--elicitation-timeout-ms takes a number of milliseconds");
   } catch (error) {
-    if (isExecwardError(error) && error.code === "usage") {
+    if (
+      isExecwardError(error) &&
+      (error.code === "usage" || error.code === "invalid_sandbox_policy")
+    ) {
       io.stderr.write(`execward: ${error.message}\n${MCP_HELP}`);
       return EXIT_USAGE;
     }
@@ -112,8 +113,13 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     shell: path.resolve(shell),
     mode: (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode,
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
-    defaultSandbox: (parsed.values.get("sandbox")?.[0] ??
-      "read-only") as McpServerOptions["defaultSandbox"],
+    defaultSandbox,
+    sandbox: new LinuxSandbox({
+      init: nativePaths().sandboxInit,
+      bwrap: parsed.values.get("bwrap")?.[0],
+      pathEnv: io.env.PATH,
+      log,
+    }),
     env: definedEnv(io.env),
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,

@@ -3,8 +3,9 @@
  *
  * Every program the command starts is decided by the rules; `prompt` asks on the terminal
  * (yes / no / always for this run); without a terminal a prompt is a deny with that reason. The
- * exit status is the command's (128 + n if a signal ended it). Until the sandbox lands, `run`
- * says plainly on stderr that it does not sandbox.
+ * exit status is the command's (128 + n if a signal ended it). The command runs in the sandbox
+ * (default workspace-write on the current directory); a sandbox that cannot be built is an
+ * error, and the command does not run.
  */
 import path from "node:path";
 
@@ -12,13 +13,25 @@ import { createTtyApprover } from "../approval/tty-approver.js";
 import { computeAskList } from "../escalation/ask-list.js";
 import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { isExecwardError } from "../errors.js";
-import { startInterceptedRun, type InterceptionMode } from "../exec/intercepted-run.js";
+import { nativePaths } from "../escalation/native-addon.js";
+import {
+  runRequirements,
+  startInterceptedRun,
+  type InterceptionMode,
+} from "../exec/intercepted-run.js";
 import { PolicyError } from "../policy/index.js";
+import { LinuxSandbox, type PreparedSandbox } from "../sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
+import {
+  SANDBOX_OPTION_SPECS,
+  SANDBOX_OPTIONS_HELP,
+  sandboxPolicyFromOptions,
+} from "./sandbox-options.js";
 
 export const RUN_HELP = `Usage: execward run [OPTIONS] -- <COMMAND STRING>
 
@@ -36,13 +49,14 @@ Options:
                                honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
       --bash <PATH>            The shell binary to use (e.g. a patched Bash).
       --login                  Run the shell as a login shell (-lc).
-  -h, --help                   Print this help.
+${SANDBOX_OPTIONS_HELP}  -h, --help                   Print this help.
 `;
 
 const SHELLS = new Set(["bash", "zsh", "sh"]);
 
 export async function runRun(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed;
+  let sandboxPolicy: SandboxPolicy;
   try {
     parsed = parseCommandLine(argv, [
       { name: "rules", short: "r", kind: "values" },
@@ -54,6 +68,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
       { name: "bash", kind: "value" },
       { name: "login", kind: "flag" },
       { name: "help", short: "h", kind: "flag" },
+      ...SANDBOX_OPTION_SPECS,
     ]);
     if (parsed.flags.has("help")) {
       io.stdout.write(RUN_HELP);
@@ -66,8 +81,12 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     const mode = parsed.values.get("mode")?.[0] ?? "preload";
     if (mode !== "preload" && mode !== "exec-wrapper")
       throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
+    sandboxPolicy = sandboxPolicyFromOptions(parsed, "workspace-write", io.cwd);
   } catch (error) {
-    if (isExecwardError(error) && error.code === "usage") {
+    if (
+      isExecwardError(error) &&
+      (error.code === "usage" || error.code === "invalid_sandbox_policy")
+    ) {
       io.stderr.write(`execward: ${error.message}\n${RUN_HELP}`);
       return EXIT_USAGE;
     }
@@ -96,13 +115,37 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     throw error;
   }
 
-  io.stderr.write(
-    "execward: note: not sandboxing yet: programs that are not escalated run with your own permissions\n",
-  );
-  const tmp = io.env.TMPDIR;
+  const resolvedShell = path.resolve(shell);
+  const execWrapper = mode === "exec-wrapper" ? nativePaths().wrapper : undefined;
+  const sandbox = new LinuxSandbox({
+    init: nativePaths().sandboxInit,
+    bwrap: parsed.values.get("bwrap")?.[0],
+    pathEnv: io.env.PATH,
+    log: (message) => io.stderr.write(`${message}\n`),
+  });
+  let prepared: PreparedSandbox;
+  try {
+    prepared = await sandbox.prepare({
+      policy: sandboxPolicy,
+      policyCwd: io.cwd,
+      commandCwd: io.cwd,
+      tmpdir: io.env.TMPDIR,
+      required: runRequirements(resolvedShell, execWrapper),
+    });
+  } catch (error) {
+    if (isExecwardError(error)) {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  if (!prepared.sandboxed)
+    io.stderr.write(
+      `execward: note: ${sandboxPolicy.type}: no sandbox; programs run with your own permissions\n`,
+    );
   const run = startInterceptedRun({
     command: parsed.rest.join(" "),
-    shell: path.resolve(shell),
+    shell: resolvedShell,
     login: parsed.flags.has("login"),
     mode,
     cwd: io.cwd,
@@ -111,11 +154,12 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
       policy,
       approver: createTtyApprover(),
       preserveProgramPaths,
-      writableRoots: [io.cwd, "/tmp", ...(tmp === undefined ? [] : [tmp])],
+      writableRoots: prepared.writableRoots,
     }),
     askList: computeAskList(policy, preserveProgramPaths),
     stdio: "inherit",
     foreground: true,
+    sandbox: prepared,
   });
   const onSignal = (signal: NodeJS.Signals): void => {
     run.child.kill(signal);

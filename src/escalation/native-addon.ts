@@ -49,12 +49,15 @@ export interface NativePaths {
   readonly hook: string;
   /** execward-execve-wrapper. */
   readonly wrapper: string;
+  /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
+  readonly sandboxInit: string;
 }
 
 export function nativePaths(): NativePaths {
   const paths = {
     hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
     wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
+    sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
   };
   for (const path of Object.values(paths)) {
     if (!existsSync(path)) {

@@ -3,9 +3,11 @@
  * with the execve wrapper), the escalation server that decides each of its execs, and the
  * registry that lets a timeout or cancel end all of it.
  *
- * Not a sandbox: programs that are not escalated run with the caller's own permissions until the
- * sandbox (src/sandbox) wraps the shell. When the shell exits, the server closes: sessions still
- * open end, and escalated programs still running are killed.
+ * With a prepared sandbox the shell starts inside bwrap (the hook and the escalation socket go
+ * in with it; escalated programs run outside, started by the server); without one it runs with
+ * the caller's own permissions (danger-full-access). When the shell exits, the server closes:
+ * sessions still open end, escalated programs still running are killed, and the sandbox's
+ * leftovers are released.
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import os from "node:os";
@@ -22,6 +24,7 @@ import {
   HOOK_WRAPPER_ENV,
   LEGACY_BASH_EXEC_WRAPPER_ENV,
 } from "../escalation/protocol.js";
+import type { PreparedSandbox } from "../sandbox/linux-sandbox.js";
 import { ProcessRegistry } from "./process-registry.js";
 
 export type InterceptionMode = "preload" | "exec-wrapper";
@@ -45,6 +48,8 @@ export interface InterceptedRunOptions {
   /** Keep the shell in the caller's process group (needed to read from a terminal). */
   readonly foreground?: boolean;
   readonly log?: (message: string) => void;
+  /** Where the shell runs; released when the run ends. Absent: no sandbox. */
+  readonly sandbox?: PreparedSandbox;
 }
 
 export interface RunExit {
@@ -97,16 +102,24 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     options.stdio === "inherit"
       ? ["inherit", "inherit", "inherit", clientFd]
       : ["ignore", "pipe", "pipe", clientFd];
+  const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
+  const launch = options.sandbox?.wrap({ command: shellArgv, env, insideOnly: ["LD_PRELOAD"] }) ?? {
+    file: options.shell,
+    args: shellArgv.slice(1),
+    env,
+  };
+  const release = (): Promise<void> => options.sandbox?.release() ?? Promise.resolve();
   let child: ChildProcess;
   try {
-    child = spawn(options.shell, [options.login ? "-lc" : "-c", options.command], {
+    child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
-      env,
+      env: launch.env,
       stdio,
       detached: options.foreground !== true,
     });
   } catch (error) {
     server.close();
+    void release();
     throw error;
   } finally {
     server.releaseClientFd();
@@ -116,12 +129,13 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {
       server.close();
-      reject(error);
+      void release().finally(() => reject(error));
     });
     child.once("close", (code, signal) => {
       server.close();
       void registry
         .killAll()
+        .then(release)
         .then(() =>
           resolve({ exitCode: code ?? (signal === null ? 1 : 128 + signalNumber(signal)), signal }),
         );
@@ -135,6 +149,12 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       server.close();
     },
   };
+}
+
+/** What a sandbox with restricted reads must still show for the run to work. */
+export function runRequirements(shell: string, execWrapper: string | undefined): string[] {
+  const paths = nativePaths();
+  return [shell, paths.hook, paths.wrapper, ...(execWrapper === undefined ? [] : [execWrapper])];
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

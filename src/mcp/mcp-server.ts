@@ -22,9 +22,16 @@ import { Stopwatch } from "../approval/stopwatch.js";
 import { computeAskList } from "../escalation/ask-list.js";
 import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { TIMEOUT_EXIT_CODE, toUpstreamExecResult } from "../exec/exec-result.js";
-import { startInterceptedRun, type InterceptionMode } from "../exec/intercepted-run.js";
+import {
+  runRequirements,
+  startInterceptedRun,
+  type InterceptionMode,
+} from "../exec/intercepted-run.js";
 import { OutputCapture } from "../exec/output-capture.js";
+import { isExecwardError } from "../errors.js";
 import type { Policy } from "../policy/index.js";
+import type { PreparedSandbox, SandboxLauncher } from "../sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { createElicitationApprover } from "./elicitation-approver.js";
 import {
   SANDBOX_STATE_CAPABILITY,
@@ -50,7 +57,9 @@ export interface McpServerOptions {
   readonly version: string;
   readonly log: (message: string) => void;
   /** The sandbox policy until a client sends codex/sandbox-state/update (upstream: read-only). */
-  readonly defaultSandbox: "read-only" | "workspace-write" | "danger-full-access";
+  readonly defaultSandbox: SandboxPolicy;
+  /** Builds each call's sandbox (bubblewrap on Linux). */
+  readonly sandbox: SandboxLauncher;
   /** exec-wrapper mode: the wrapper to announce (`--execve`). */
   readonly execWrapper?: string | undefined;
 }
@@ -116,12 +125,23 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
       const info = await stat(call.workdir).catch(() => undefined);
       if (info === undefined || !info.isDirectory())
         return toolError(`\`workdir\` ${JSON.stringify(call.workdir)} is not a directory`);
-      const policyType = sandboxState?.sandboxPolicy.type ?? options.defaultSandbox;
-      if (policyType !== "danger-full-access") {
-        return toolError(
-          `the sandbox policy is ${policyType}, but this execward build cannot sandbox yet; refusing to run the command ` +
-            'unsandboxed. Send codex/sandbox-state/update with sandboxPolicy {"type":"danger-full-access"} to run without a sandbox.',
-        );
+      // Read once at the start of the call: a later update applies to later calls.
+      const state = sandboxState;
+      let prepared: PreparedSandbox;
+      try {
+        prepared = await options.sandbox.prepare({
+          policy: state?.sandboxPolicy ?? options.defaultSandbox,
+          policyCwd: state?.sandboxCwd ?? call.workdir,
+          commandCwd: call.workdir,
+          tmpdir: options.env.TMPDIR,
+          required: runRequirements(
+            options.shell,
+            options.mode === "exec-wrapper" ? options.execWrapper : undefined,
+          ),
+        });
+      } catch (error) {
+        if (isExecwardError(error)) return toolError(`${error.message} The command did not run.`);
+        throw error;
       }
 
       const started = performance.now();
@@ -145,11 +165,12 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
           policy: options.policy,
           approver,
           preserveProgramPaths: options.preserveProgramPaths,
-          writableRoots: [call.workdir, "/tmp"],
+          writableRoots: prepared.writableRoots,
         }),
         askList: computeAskList(options.policy, options.preserveProgramPaths),
         stdio: "pipe",
         log: options.log,
+        sandbox: prepared,
         ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
       });
       runRef.run = run;

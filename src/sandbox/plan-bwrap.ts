@@ -1,17 +1,19 @@
 /**
  * Pure planning of the bubblewrap command line for a SandboxPolicy: data in, argv out, no I/O.
- * The launcher (issue 5) probes the filesystem and the host's bwrap, then calls this.
+ * The launcher (linux-sandbox.ts) probes the filesystem and the host's bwrap, then calls this.
  *
  * What every sandbox gets, whatever the policy (ARCHITECTURE.md invariants):
  * - its own user namespace with every capability dropped, and no new user namespaces inside
- *   (`--unshare-user --cap-drop ALL --disable-userns`): as root, bwrap would otherwise keep the
+ *   (`--unshare-user --cap-drop ALL`, plus `--disable-userns` where bwrap has it; the sandbox
+ *   init's seccomp filter refuses them too): as root, bwrap would otherwise keep the
  *   capabilities that let `mount -o remount,rw /` succeed;
  * - a new session (no TIOCSTI into the caller's terminal), a pid namespace, death with its parent;
  * - no network namespace shared with the host unless the policy grants the full network;
- * - a seccomp filter (`--seccomp FD`) when the launcher provides one.
- * Filesystem: the whole root read-only (or, with restricted reads, only the readable roots),
- * writable roots bound read-write, and `.git`, `.codex`, `.agents` inside them kept read-only
- * (a symlink on the way, or a missing path, is covered with /dev/null so it cannot be created).
+ * - the sandbox init as its first program, which installs the seccomp filter and execs the command.
+ * Filesystem: the whole root read-only (or, with restricted reads, an empty tmpfs with only the
+ * readable entries and secrets under them masked), writable roots bound read-write, and `.git`,
+ * `.codex`, `.agents` inside them kept read-only (a missing one is covered with an empty
+ * read-only directory so it cannot be created).
  */
 import path from "node:path";
 
@@ -22,73 +24,109 @@ export type ProtectedSubpath =
   | { readonly kind: "existing"; readonly path: string }
   /** The path does not exist; `firstMissing` is its first component that does not. */
   | { readonly kind: "missing"; readonly firstMissing: string }
-  /** A symlink lies on the path (inside the writable root): cover the symlink itself. */
-  | { readonly kind: "symlink"; readonly symlink: string };
+  /** An empty directory: nothing to keep, so it is covered like a missing one. */
+  | { readonly kind: "empty"; readonly path: string };
 
 export interface WritableRoot {
   readonly path: string;
   readonly protectedSubpaths: readonly ProtectedSubpath[];
 }
 
+/** What a restricted-read sandbox shows, as the launcher found it on disk. */
+export interface ReadableView {
+  /** Existing directories or files to bind read-only (real paths). */
+  readonly binds: readonly string[];
+  /** Symlinks to recreate at the top (e.g. `/bin -> usr/bin` on merged-/usr systems). */
+  readonly symlinks: readonly { readonly path: string; readonly target: string }[];
+  /** Files under the binds to hide behind /dev/null (e.g. /etc/shadow). */
+  readonly maskedFiles: readonly string[];
+  /** Directories under the binds to hide behind an empty read-only tmpfs (e.g. /etc/ssl/private). */
+  readonly maskedDirectories: readonly string[];
+}
+
+export type BwrapPlanPolicy = Exclude<
+  SandboxPolicy,
+  { type: "danger-full-access" } | { type: "external-sandbox" }
+>;
+
 export interface BwrapPlanInput {
-  readonly policy: Exclude<SandboxPolicy, { type: "danger-full-access" }>;
+  readonly policy: BwrapPlanPolicy;
   /** Writable roots (already checked to exist), with their protected subpaths probed. */
   readonly writableRoots: readonly WritableRoot[];
-  /** With restricted reads: every directory to expose read-only (existing ones only). */
-  readonly readableRoots?: readonly string[];
+  /** Required when the policy restricts reads; ignored otherwise. */
+  readonly readable?: ReadableView;
   /** Mount a fresh /proc (false after the host refused it). */
   readonly mountProc: boolean;
-  /** Descriptor of a compiled seccomp program to install, if any. */
-  readonly seccompFd?: number;
+  /** The host's bwrap has `--disable-userns` (0.8.0 and later). */
+  readonly disableUserns: boolean;
+  /** The command's working directory inside the sandbox. */
+  readonly chdir: string;
+  /** Variables set for the command only (not for bwrap itself), e.g. LD_PRELOAD. */
+  readonly setenv: Readonly<Record<string, string>>;
+  /** execward-sandbox-init: runs first inside, installs the seccomp filter, execs the command. */
+  readonly init: string;
   readonly command: readonly string[];
 }
 
+export function restrictsReads(policy: SandboxPolicy): boolean {
+  return (
+    (policy.type === "read-only" && policy.access.type === "restricted") ||
+    (policy.type === "workspace-write" && policy.read_only_access.type === "restricted")
+  );
+}
+
 export function planBwrapArgv(input: BwrapPlanInput): string[] {
-  const argv = [
-    "--new-session",
-    "--die-with-parent",
-    "--unshare-user",
-    "--cap-drop",
-    "ALL",
-    "--disable-userns",
-  ];
-  const restricted =
-    (input.policy.type === "read-only" && input.policy.access.type === "restricted") ||
-    (input.policy.type === "workspace-write" &&
-      input.policy.read_only_access.type === "restricted");
-  if (restricted) {
+  const argv = ["--new-session", "--die-with-parent", "--unshare-user", "--cap-drop", "ALL"];
+  if (input.disableUserns) argv.push("--disable-userns");
+  if (restrictsReads(input.policy)) {
+    const view = input.readable ?? {
+      binds: [],
+      symlinks: [],
+      maskedFiles: [],
+      maskedDirectories: [],
+    };
     argv.push("--tmpfs", "/");
-    for (const root of sortedUnique(input.readableRoots ?? [])) argv.push("--ro-bind", root, root);
+    const binds = parentsFirst(view.binds);
+    for (const bind of binds) argv.push("--ro-bind", bind, bind);
+    for (const link of view.symlinks) {
+      if (!binds.some((bind) => isWithin(link.path, bind)))
+        argv.push("--symlink", link.target, link.path);
+    }
+    for (const file of view.maskedFiles) argv.push("--ro-bind", "/dev/null", file);
+    for (const dir of view.maskedDirectories) argv.push("--tmpfs", dir, "--remount-ro", dir);
   } else {
     argv.push("--ro-bind", "/", "/");
   }
   argv.push("--dev", "/dev");
-  for (const root of input.writableRoots) argv.push("--bind", root.path, root.path);
+  for (const root of parentsFirst(input.writableRoots.map((r) => r.path)))
+    argv.push("--bind", root, root);
   for (const root of input.writableRoots) {
     for (const subpath of root.protectedSubpaths) {
-      switch (subpath.kind) {
-        case "existing":
-          argv.push("--ro-bind", subpath.path, subpath.path);
-          break;
-        case "missing":
-          argv.push("--ro-bind", "/dev/null", subpath.firstMissing);
-          break;
-        case "symlink":
-          argv.push("--ro-bind", "/dev/null", subpath.symlink);
-          break;
+      // A missing name is covered with an empty read-only directory: bwrap creates the mount
+      // point on the host, and an empty `.git` directory, unlike a file, does not break git.
+      if (subpath.kind === "existing") argv.push("--ro-bind", subpath.path, subpath.path);
+      else {
+        const target = subpath.kind === "missing" ? subpath.firstMissing : subpath.path;
+        argv.push("--tmpfs", target, "--remount-ro", target);
       }
     }
   }
   argv.push("--unshare-pid");
   if (!hasFullNetworkAccess(input.policy)) argv.push("--unshare-net");
   if (input.mountProc) argv.push("--proc", "/proc");
-  if (input.seccompFd !== undefined) argv.push("--seccomp", String(input.seccompFd));
-  argv.push("--", ...input.command);
+  for (const [name, value] of Object.entries(input.setenv)) argv.push("--setenv", name, value);
+  argv.push("--chdir", input.chdir, "--", input.init, "--", ...input.command);
   return argv;
 }
 
+/** True when `child` is `parent` or lies under it. */
+export function isWithin(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
 /** Parents before children, each once, so a nested bind is not hidden by its parent's. */
-function sortedUnique(paths: readonly string[]): string[] {
+function parentsFirst(paths: readonly string[]): string[] {
   return [...new Set(paths.map((p) => path.resolve(p)))].sort(
     (a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b),
   );

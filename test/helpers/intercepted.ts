@@ -11,8 +11,14 @@ import type {
 } from "../../src/escalation/escalation-policy.js";
 import { computeAskList } from "../../src/escalation/ask-list.js";
 import { createRulesEscalationPolicy } from "../../src/escalation/rules-escalation-policy.js";
-import { startInterceptedRun, type InterceptionMode } from "../../src/exec/intercepted-run.js";
+import {
+  runRequirements,
+  startInterceptedRun,
+  type InterceptionMode,
+} from "../../src/exec/intercepted-run.js";
 import { parsePolicy } from "../../src/policy/index.js";
+import type { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 
 export interface InterceptedResult {
   readonly exitCode: number;
@@ -32,6 +38,8 @@ export interface InterceptedOptions {
   readonly useAskList?: boolean;
   readonly writableRoots?: readonly string[];
   readonly execWrapper?: string;
+  /** Run inside this sandbox (the policy's cwd is `cwd`). */
+  readonly sandbox?: { readonly launcher: LinuxSandbox; readonly policy: SandboxPolicy };
 }
 
 export async function runIntercepted(
@@ -42,10 +50,19 @@ export async function runIntercepted(
     paths: { cwd: "/", home: "/root" },
   });
   const approver = new FixedApprover(options.answer ?? "decline");
+  const cwd = options.cwd ?? process.cwd();
+  const shell = options.shell ?? "/bin/bash";
+  const prepared = await options.sandbox?.launcher.prepare({
+    policy: options.sandbox.policy,
+    policyCwd: cwd,
+    commandCwd: cwd,
+    tmpdir: undefined,
+    required: runRequirements(shell, options.execWrapper),
+  });
   const rules = createRulesEscalationPolicy({
     policy,
     approver,
-    writableRoots: options.writableRoots ?? [],
+    writableRoots: options.writableRoots ?? prepared?.writableRoots ?? [],
   });
   const decisions: { request: ExecRequest; decision: EscalationDecision }[] = [];
   const recording: EscalationPolicy = {
@@ -57,10 +74,10 @@ export async function runIntercepted(
   };
   const run = startInterceptedRun({
     command,
-    shell: options.shell ?? "/bin/bash",
+    shell,
     login: false,
     mode: options.mode ?? "preload",
-    cwd: options.cwd ?? process.cwd(),
+    cwd,
     // A plain PATH: the tests must not depend on version-manager shims installed on the machine.
     env: {
       PATH: "/usr/local/bin:/usr/bin:/bin",
@@ -71,6 +88,7 @@ export async function runIntercepted(
     askList: options.useAskList === false ? undefined : computeAskList(policy, false),
     stdio: "pipe",
     log: () => undefined,
+    ...(prepared === undefined ? {} : { sandbox: prepared }),
     ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
   });
   let stdout = "";

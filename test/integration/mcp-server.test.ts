@@ -2,6 +2,7 @@
 // accept_elicitation_for_prompt_rule cases, decisions, timeouts (with and without a pending
 // approval), concurrency, bad input and the sandbox-state request.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -165,19 +166,69 @@ describe("execward mcp", () => {
     ).toEqual({});
   });
 
-  it("refuses to run unsandboxed under a sandboxing policy (the default), and runs under danger-full-access", async () => {
+  it("sandboxes by default (read-only, as upstream); danger-full-access runs unsandboxed", async () => {
     const client = await connect();
-    const refused = await shell(client, { command: "echo hi" });
-    expect(refused.isError).toBe(true);
-    expect(refused.text).toContain("cannot sandbox yet");
+    const project = await mkdtemp(path.join(work, "default-"));
+    const sandboxed = await shell(client, {
+      command: "exec 2>&1; echo hi; echo x > f; echo status=$?",
+      workdir: project,
+    });
+    expect(sandboxed.result?.exit_code).toBe(0);
+    expect(sandboxed.result?.output).toMatch(/^hi\n.*f: Read-only file system\nstatus=1\n$/);
+    expect(existsSync(path.join(project, "f"))).toBe(false);
     await fullAccess(client);
-    const ran = await shell(client, { command: "echo hi; echo err >&2" });
+    const ran = await shell(client, {
+      command: "echo x > f; echo hi; echo err >&2",
+      workdir: project,
+    });
     expect(ran.result).toMatchObject({ exit_code: 0, output: "hi\nerr\n", timed_out: false });
+    expect(existsSync(path.join(project, "f"))).toBe(true);
+  });
+
+  it("follows sandbox-state updates: workspace-write on sandboxCwd, then back to read-only", async () => {
+    const client = await connect();
+    const project = await mkdtemp(path.join(work, "state-"));
+    const update = (sandboxPolicy: unknown) =>
+      client.request(
+        { method: "codex/sandbox-state/update", params: { sandboxPolicy, sandboxCwd: project } },
+        EmptyResult,
+      );
+    await update({
+      type: "workspace-write",
+      exclude_slash_tmp: true,
+      exclude_tmpdir_env_var: true,
+    });
+    const wrote = await shell(client, { command: "echo a > a && cat a", workdir: project });
+    expect(wrote.result).toMatchObject({ exit_code: 0, output: "a\n" });
+    await update({ type: "read-only" });
+    const refused = await shell(client, { command: "echo b > b", workdir: project });
+    expect(refused.result?.exit_code).toBe(1);
+    expect(refused.result?.output).toContain("Read-only file system");
+  });
+
+  it("fails the call, running nothing, when the sandbox cannot be built", async () => {
+    const client = await connect();
+    const project = await mkdtemp(path.join(work, "missing-root-"));
+    await client.request(
+      {
+        method: "codex/sandbox-state/update",
+        params: {
+          sandboxPolicy: { type: "workspace-write", writable_roots: [path.join(project, "nope")] },
+          sandboxCwd: project,
+        },
+      },
+      EmptyResult,
+    );
+    const result = await shell(client, { command: "touch ran", workdir: project });
+    expect(result.isError).toBe(true);
+    expect(result.text).toContain(
+      `Sandbox expected writable root ${path.join(project, "nope")}, but it does not exist.`,
+    );
+    expect(existsSync(path.join(project, "ran"))).toBe(false);
   });
 
   it("applies the rules: forbidden, allow (escalated), unmatched", async () => {
     const client = await connect();
-    await fullAccess(client);
     const denied = await shell(client, { command: "rm -rf nothing; echo status=$?" });
     expect(denied.result?.output).toBe(
       "Execution denied: Execution forbidden by policy: use a trash folder\nstatus=1\n",
@@ -194,7 +245,6 @@ describe("execward mcp", () => {
         return Promise.resolve({ action: "accept", content: { reason: "fine" } });
       },
     });
-    await fullAccess(client);
     const project = await mkdtemp(path.join(work, "project-"));
     const result = await shell(client, { command: "git init .", workdir: project });
     const gitPath = execFileSync("bash", ["-c", "command -v git"], {
@@ -205,25 +255,26 @@ describe("execward mcp", () => {
     expect(result.result?.exit_code).toBe(0);
     expect(result.result?.output).toContain(`Initialized empty Git repository in ${project}/.git/`);
     expect(messages).toEqual([`Allow agent to run \`${gitPath} init .\` in \`${project}\`?`]);
+    // Under the read-only sandbox the write happened only because git was escalated.
+    expect(existsSync(path.join(project, ".git"))).toBe(true);
   });
 
   it("denies a declined prompt with the reason in the output, and one no client can answer", async () => {
     const client = await connect({ elicitation: () => Promise.resolve({ action: "decline" }) });
-    await fullAccess(client);
-    const declined = await shell(client, { command: "git init ." });
+    const project = await mkdtemp(path.join(work, "declined-"));
+    const declined = await shell(client, { command: "git init .", workdir: project });
     expect(declined.result).toMatchObject({
       exit_code: 1,
       output: "Execution denied: User declined execution\n",
     });
+    expect(existsSync(path.join(project, ".git"))).toBe(false);
     const noElicitation = await connect();
-    await fullAccess(noElicitation);
     const unanswerable = await shell(noElicitation, { command: "git init ." });
     expect(unanswerable.result?.output).toContain("the MCP client does not support elicitation");
   });
 
   it("times out, killing the command, with exit code 124", async () => {
     const client = await connect();
-    await fullAccess(client);
     const result = await shell(client, { command: "sleep 30; echo never", timeout_ms: 500 });
     expect(result.result).toMatchObject({ exit_code: 124, timed_out: true, output: "" });
   });
@@ -233,7 +284,6 @@ describe("execward mcp", () => {
       elicitation: () =>
         new Promise((resolve) => setTimeout(() => resolve({ action: "accept" }), 3000)),
     });
-    await fullAccess(client);
     const project = await mkdtemp(path.join(work, "slow-"));
     const result = await shell(client, {
       command: "git init -q . && echo ok",
@@ -245,7 +295,6 @@ describe("execward mcp", () => {
 
   it("runs 8 calls concurrently", async () => {
     const client = await connect();
-    await fullAccess(client);
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         shell(client, { command: `sleep 0.2; printf '${i}\\n' | sort | head -1` }),
@@ -258,7 +307,6 @@ describe("execward mcp", () => {
 
   it("answers bad input with a tool error and keeps serving", async () => {
     const client = await connect();
-    await fullAccess(client);
     expect((await shell(client, { command: "echo hi", workdir: "relative/dir" })).text).toContain(
       "must be an absolute path",
     );
@@ -312,7 +360,6 @@ describe("execward mcp robustness", () => {
         return new Promise<never>(() => undefined);
       },
     });
-    await fullAccess(client);
     const call = shell(client, {
       command: `(exec -a ${marker} sleep 60) & git init . ; touch made`,
       workdir: project,
@@ -338,7 +385,6 @@ describe("execward mcp robustness", () => {
 describe("execward mcp output, progress and cancellation", () => {
   it("caps 50 MB of output, keeping its head and tail", async () => {
     const client = await connect();
-    await fullAccess(client);
     const result = await shell(client, {
       command: "echo first; head -c 50000000 /dev/zero | tr '\\0' a; echo; echo last",
       timeout_ms: 60_000,
@@ -352,7 +398,6 @@ describe("execward mcp output, progress and cancellation", () => {
 
   it("sends progress notifications when the client asks for them", async () => {
     const client = await connect();
-    await fullAccess(client);
     const progress: number[] = [];
     const response = await client.callTool(
       {
@@ -368,7 +413,6 @@ describe("execward mcp output, progress and cancellation", () => {
 
   it("kills the command when the client cancels the call", async () => {
     const client = await connect();
-    await fullAccess(client);
     const marker = `execward-cancel-${process.pid}`;
     const controller = new AbortController();
     const call = client

@@ -84,6 +84,5 @@ describe("execward run", () => {
     expect(result.stderr).toContain(
       "Execution denied: approval required, but there is no terminal to ask on",
     );
-    expect(result.stderr).toContain("not sandboxing yet");
   });
 });

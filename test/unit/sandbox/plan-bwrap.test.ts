@@ -1,12 +1,13 @@
 // The bubblewrap command line for each policy, compared whole.
 import { describe, expect, it } from "vitest";
 
-import { planBwrapArgv } from "../../../src/sandbox/plan-bwrap.js";
+import { isWithin, planBwrapArgv, type BwrapPlanPolicy } from "../../../src/sandbox/plan-bwrap.js";
 import { parseSandboxPolicy } from "../../../src/sandbox/sandbox-policy.js";
 
-function sandboxed(value: unknown) {
+function sandboxed(value: unknown): BwrapPlanPolicy {
   const policy = parseSandboxPolicy(value);
-  if (policy.type === "danger-full-access") throw new Error("not a sandboxing policy");
+  if (policy.type === "danger-full-access" || policy.type === "external-sandbox")
+    throw new Error("not a sandboxing policy");
   return policy;
 }
 
@@ -18,113 +19,117 @@ const HARDENING = [
   "ALL",
   "--disable-userns",
 ];
+const COMMON = {
+  mountProc: true,
+  disableUserns: true,
+  chdir: "/work",
+  setenv: {},
+  init: "/x/execward-sandbox-init",
+};
+const TAIL = ["--chdir", "/work", "--", "/x/execward-sandbox-init", "--"];
 
 describe("planBwrapArgv", () => {
   it("read-only: the root read-only, no network, a pid namespace, /proc", () => {
     expect(
       planBwrapArgv({
+        ...COMMON,
         policy: sandboxed({ type: "read-only" }),
         writableRoots: [],
-        mountProc: true,
         command: ["bash", "-c", "true"],
       }),
     ).toEqual([
       ...HARDENING,
-      "--ro-bind",
-      "/",
-      "/",
-      "--dev",
-      "/dev",
-      "--unshare-pid",
-      "--unshare-net",
-      "--proc",
-      "/proc",
-      "--",
-      "bash",
-      "-c",
-      "true",
+      ...["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--unshare-net"],
+      ...["--proc", "/proc", ...TAIL, "bash", "-c", "true"],
     ]);
   });
 
-  it("workspace-write: writable roots bound, protected subpaths kept read-only", () => {
+  it("workspace-write: roots bound parents first, protected subpaths read-only, env for the command", () => {
     expect(
       planBwrapArgv({
+        ...COMMON,
         policy: sandboxed({ type: "workspace-write", network_access: true }),
         writableRoots: [
           {
-            path: "/work/repo",
+            path: "/tmp/repo",
             protectedSubpaths: [
-              { kind: "existing", path: "/work/repo/.git" },
-              { kind: "missing", firstMissing: "/work/repo/.codex" },
-              { kind: "symlink", symlink: "/work/repo/.agents" },
+              { kind: "existing", path: "/tmp/repo/.git" },
+              { kind: "missing", firstMissing: "/tmp/repo/.codex" },
             ],
           },
           { path: "/tmp", protectedSubpaths: [] },
         ],
         mountProc: false,
-        seccompFd: 9,
+        disableUserns: false,
+        setenv: { LD_PRELOAD: "/x/hook.so" },
         command: ["sh"],
       }),
     ).toEqual([
-      ...HARDENING,
-      "--ro-bind",
-      "/",
-      "/",
-      "--dev",
-      "/dev",
-      "--bind",
-      "/work/repo",
-      "/work/repo",
-      "--bind",
-      "/tmp",
-      "/tmp",
-      "--ro-bind",
-      "/work/repo/.git",
-      "/work/repo/.git",
-      "--ro-bind",
-      "/dev/null",
-      "/work/repo/.codex",
-      "--ro-bind",
-      "/dev/null",
-      "/work/repo/.agents",
+      ...HARDENING.slice(0, -1),
+      ...["--ro-bind", "/", "/", "--dev", "/dev"],
+      ...["--bind", "/tmp", "/tmp", "--bind", "/tmp/repo", "/tmp/repo"],
+      ...["--ro-bind", "/tmp/repo/.git", "/tmp/repo/.git"],
+      ...["--tmpfs", "/tmp/repo/.codex", "--remount-ro", "/tmp/repo/.codex"],
       "--unshare-pid",
-      "--seccomp",
-      "9",
-      "--",
-      "sh",
+      ...["--setenv", "LD_PRELOAD", "/x/hook.so", ...TAIL, "sh"],
     ]);
   });
 
-  it("restricted reads: an empty root with only the readable roots, parents first", () => {
+  it("restricted reads: an empty root, binds parents first, symlinks, masked secrets", () => {
     expect(
       planBwrapArgv({
+        ...COMMON,
         policy: sandboxed({ type: "read-only", access: { type: "restricted" } }),
         writableRoots: [],
-        readableRoots: ["/usr/lib", "/usr", "/etc", "/usr"],
-        mountProc: true,
+        readable: {
+          binds: ["/usr/lib", "/usr", "/etc", "/usr"],
+          symlinks: [
+            { path: "/bin", target: "usr/bin" },
+            { path: "/usr/sbin", target: "bin" },
+          ],
+          maskedFiles: ["/etc/shadow"],
+          maskedDirectories: ["/etc/ssl/private"],
+        },
         command: ["true"],
       }),
     ).toEqual([
       ...HARDENING,
-      "--tmpfs",
-      "/",
-      "--ro-bind",
-      "/etc",
-      "/etc",
-      "--ro-bind",
-      "/usr",
-      "/usr",
-      "--ro-bind",
-      "/usr/lib",
-      "/usr/lib",
-      "--dev",
-      "/dev",
-      "--unshare-pid",
-      "--unshare-net",
-      "--proc",
-      "/proc",
-      "--",
-      "true",
+      ...["--tmpfs", "/", "--ro-bind", "/etc", "/etc", "--ro-bind", "/usr", "/usr"],
+      ...["--ro-bind", "/usr/lib", "/usr/lib", "--symlink", "usr/bin", "/bin"],
+      ...["--ro-bind", "/dev/null", "/etc/shadow"],
+      ...["--tmpfs", "/etc/ssl/private", "--remount-ro", "/etc/ssl/private"],
+      ...["--dev", "/dev", "--unshare-pid", "--unshare-net", "--proc", "/proc", ...TAIL, "true"],
     ]);
+  });
+
+  it("restricted reads with no view given still starts from an empty root", () => {
+    const argv = planBwrapArgv({
+      ...COMMON,
+      policy: sandboxed({ type: "workspace-write", read_only_access: { type: "restricted" } }),
+      writableRoots: [],
+      command: ["true"],
+    });
+    expect(argv.slice(HARDENING.length, HARDENING.length + 2)).toEqual(["--tmpfs", "/"]);
+    expect(argv).not.toContain("--ro-bind");
+  });
+
+  it("never lets a command word be read as a bwrap option", () => {
+    const argv = planBwrapArgv({
+      ...COMMON,
+      policy: sandboxed({ type: "read-only" }),
+      writableRoots: [],
+      command: ["--bind", "/", "/"],
+    });
+    expect(argv.slice(-6)).toEqual(["--", "/x/execward-sandbox-init", "--", "--bind", "/", "/"]);
+    expect(argv.indexOf("--")).toBe(argv.length - 6);
+  });
+});
+
+describe("isWithin", () => {
+  it("is true for the path itself and below, false for siblings with a shared prefix", () => {
+    expect(isWithin("/a/b", "/a")).toBe(true);
+    expect(isWithin("/a", "/a")).toBe(true);
+    expect(isWithin("/ab", "/a")).toBe(false);
+    expect(isWithin("/", "/a")).toBe(false);
   });
 });
