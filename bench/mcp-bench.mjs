@@ -1,5 +1,6 @@
 // MCP server benchmark: cold start (spawn to initialize result) and the latency of a `true` call
-// (login false and true), against `bash -c true` measured in the same run.
+// (login false and true) without a sandbox and under each sandbox policy, against `bash -c true`
+// measured in the same run.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -8,11 +9,13 @@ import { fileURLToPath } from "node:url";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { z } from "zod";
 
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 // An empty HOME: a login shell must not measure the developer's own profile scripts.
 const HOME = mkdtempSync(path.join(os.tmpdir(), "execward-bench-home-"));
 const ENV = { PATH: "/usr/bin:/bin", HOME, CODEX_HOME: path.join(HOME, ".codex") };
+const WORK = mkdtempSync(path.join(os.tmpdir(), "execward-bench-work-"));
 
 function bashTrue() {
   return new Promise((resolve) => {
@@ -51,21 +54,44 @@ export async function runMcpBench() {
   for (let i = 0; i < 20; i++) bash.push(await bashTrue());
   const baseline = median(bash);
   console.log(`  baseline bash -c true: ${baseline.toFixed(1)} ms`);
-  for (const login of [false, true]) {
+  const setPolicy = (sandboxPolicy) =>
+    client.request(
+      { method: "codex/sandbox-state/update", params: { sandboxPolicy, sandboxCwd: WORK } },
+      z.object({}).passthrough(),
+    );
+  const callTrue = async (login) => {
     const times = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 30; i++) {
       const start = process.hrtime.bigint();
-      await client.callTool({
+      const result = await client.callTool({
         name: "shell",
-        arguments: { command: "true", workdir: "/tmp", login },
+        arguments: { command: "true", workdir: WORK, login },
       });
+      if (result.isError) throw new Error(`bench call failed: ${JSON.stringify(result.content)}`);
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
-    const m = median(times);
+    return median(times);
+  };
+  const unsandboxed = {};
+  for (const login of [false, true]) {
+    const m = await callTrue(login);
+    unsandboxed[login] = m;
     console.log(
-      `  shell call \`true\`, login ${login}: median ${m.toFixed(1)} ms (${(m / baseline).toFixed(1)}x bash -c true; no sandbox yet)`,
+      `  shell call \`true\`, login ${login}, danger-full-access (no sandbox): median ${m.toFixed(1)} ms (${(m / baseline).toFixed(1)}x bash -c true)`,
     );
   }
+  for (const [name, policy] of [
+    ["read-only", { type: "read-only" }],
+    ["workspace-write", { type: "workspace-write" }],
+    ["read-only, restricted reads", { type: "read-only", access: { type: "restricted" } }],
+  ]) {
+    await setPolicy(policy);
+    const m = await callTrue(false);
+    console.log(
+      `  shell call \`true\`, login false, ${name}: median ${m.toFixed(1)} ms (+${(m - unsandboxed[false]).toFixed(1)} ms over no sandbox)   [budget <= 15 ms]`,
+    );
+  }
+  await setPolicy({ type: "danger-full-access" });
   // Memory: the server's resident set before and after a call printing 50 MB.
   const rss = () => {
     const status = readFileSync(`/proc/${transport.pid}/status`, "utf8");
@@ -76,7 +102,7 @@ export async function runMcpBench() {
     name: "shell",
     arguments: {
       command: "head -c 50000000 /dev/zero | tr '\\0' a",
-      workdir: "/tmp",
+      workdir: WORK,
       login: false,
       timeout_ms: 60000,
     },

@@ -108,18 +108,21 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     throw error;
   }
   const log = (message: string): void => void io.stderr.write(`execward: ${message}\n`);
+  // Mount points left by a call are kept for a second, so a burst of calls reuses them.
+  const sandbox = new LinuxSandbox({
+    init: nativePaths().sandboxInit,
+    bwrap: parsed.values.get("bwrap")?.[0],
+    pathEnv: io.env.PATH,
+    log,
+    cleanupDelayMs: 1000,
+  });
   const mcp = createExecwardMcpServer({
     policy,
     shell: path.resolve(shell),
     mode: (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode,
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
     defaultSandbox,
-    sandbox: new LinuxSandbox({
-      init: nativePaths().sandboxInit,
-      bwrap: parsed.values.get("bwrap")?.[0],
-      pathEnv: io.env.PATH,
-      log,
-    }),
+    sandbox,
     env: definedEnv(io.env),
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,
@@ -139,9 +142,15 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
   await server.connect(transport);
   // The SDK's stdio transport does not notice the client going away; end of stdin means it did.
   process.stdin.once("end", () => void server.close());
+  // A client that stops the server with a signal (the SDK's client sends SIGTERM on close) gets
+  // the same orderly end: escalated programs killed, sandbox mount points removed.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.once(signal, () => void server.close());
+  }
   await closed;
   // The client went away: nothing it started may outlive it, and pending approvals are denied.
   await mcp.killAll();
+  await sandbox.flush();
   process.exit(0);
 }
 

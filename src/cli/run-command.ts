@@ -168,6 +168,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   process.on("SIGHUP", onSignal);
   try {
     const exit = await run.exit;
+    await run.cleanedUp;
     return exit.exitCode;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -60,12 +60,16 @@ export interface RunExit {
 export interface InterceptedRun {
   readonly child: ChildProcess;
   readonly exit: Promise<RunExit>;
+  /** Settles after `exit`, once the sandbox's leftovers are released (off the call's path). */
+  readonly cleanedUp: Promise<void>;
   /** Ends everything started for this command. */
   kill(): Promise<void>;
 }
 
 /** The shell's descriptor number for the escalation socket. */
 const SOCKET_FD_IN_SHELL = 3;
+/** bwrap's JSON status pipe (sandboxed runs only). */
+const STATUS_FD = 4;
 
 export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
   const addon = loadFdPassing();
@@ -102,13 +106,26 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     options.stdio === "inherit"
       ? ["inherit", "inherit", "inherit", clientFd]
       : ["ignore", "pipe", "pipe", clientFd];
+  const sandboxed = options.sandbox?.sandboxed === true;
+  if (sandboxed) stdio.push("pipe");
   const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
-  const launch = options.sandbox?.wrap({ command: shellArgv, env, insideOnly: ["LD_PRELOAD"] }) ?? {
+  const launch = options.sandbox?.wrap({
+    command: shellArgv,
+    env,
+    insideOnly: ["LD_PRELOAD"],
+    ...(sandboxed ? { statusFd: STATUS_FD } : {}),
+  }) ?? {
     file: options.shell,
     args: shellArgv.slice(1),
     env,
   };
-  const release = (): Promise<void> => options.sandbox?.release() ?? Promise.resolve();
+  let cleanedUp: () => void = () => undefined;
+  const cleaned = new Promise<void>((resolve) => (cleanedUp = resolve));
+  const release = (): void => {
+    void (options.sandbox?.release() ?? Promise.resolve())
+      .catch((error: unknown) => options.log?.(`sandbox cleanup failed: ${String(error)}`))
+      .finally(cleanedUp);
+  };
   let child: ChildProcess;
   try {
     child = spawn(launch.file, launch.args, {
@@ -119,17 +136,21 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     });
   } catch (error) {
     server.close();
-    void release();
+    release();
     throw error;
   } finally {
     server.releaseClientFd();
   }
   registry.add(child, { groupLeader: options.foreground !== true });
+  const status = child.stdio[STATUS_FD];
+  if (sandboxed && status !== null && status !== undefined && "setEncoding" in status)
+    options.sandbox?.observeStatus(status);
 
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {
       server.close();
-      void release().finally(() => reject(error));
+      release();
+      reject(error);
     });
     child.once("close", (code, signal) => {
       server.close();
@@ -144,6 +165,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   return {
     child,
     exit,
+    cleanedUp: cleaned,
     async kill() {
       await registry.killAll();
       server.close();

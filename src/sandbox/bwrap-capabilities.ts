@@ -6,7 +6,8 @@
  * The probe starts the real thing (user, pid and network namespaces, /proc, the sandbox init and
  * its seccomp filter) around `true`. Two host limits are worked around, as upstream does or
  * safely: a bwrap older than 0.8 has no `--disable-userns` (the seccomp filter still refuses new
- * user namespaces), and a host that refuses to mount /proc (nested containers) runs without it.
+ * user namespaces), and on a host that refuses to mount /proc (nested containers) the sandbox gets
+ * an empty read-only /proc instead (upstream runs without one, which shows the host's).
  * Everything else fails closed.
  */
 import { spawn } from "node:child_process";
@@ -43,7 +44,7 @@ export async function locateBwrap(
     if (await isExecutable(explicit)) return explicit;
     throw new ExecwardError(
       "sandbox_unavailable",
-      `the sandbox engine ${explicit} is not an executable file; ${INSTALL_HINT}`,
+      `cannot sandbox: the bubblewrap binary ${explicit} is not an executable file; ${INSTALL_HINT}. Only the danger-full-access policy runs without it.`,
     );
   }
   const candidates = [
@@ -101,7 +102,9 @@ export async function probeBwrap(options: ProbeOptions): Promise<BwrapCapabiliti
       continue;
     }
     if (mountProc && isProcMountRefusal(outcome.stderr)) {
-      options.log?.("execward: bwrap could not mount /proc; sandboxes run without a fresh /proc");
+      options.log?.(
+        "execward: bwrap could not mount /proc; sandboxes get an empty read-only /proc instead",
+      );
       mountProc = false;
       continue;
     }

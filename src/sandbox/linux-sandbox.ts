@@ -12,12 +12,12 @@
  *   (removing a mount point detaches it in every other namespace: that sandbox could then
  *   create the name it must not).
  */
-import { rmdir } from "node:fs/promises";
+import { rmdirSync } from "node:fs";
 
 import { ExecwardError } from "../errors.js";
 import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabilities.js";
 import { planBwrapArgv, type BwrapPlanPolicy } from "./plan-bwrap.js";
-import { isMountedInAnotherSandbox } from "./mount-scan.js";
+import { mountsHeldElsewhere } from "./mount-scan.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
 import { hasFullNetworkAccess, type SandboxPolicy } from "./sandbox-policy.js";
 
@@ -29,6 +29,12 @@ export interface LinuxSandboxOptions {
   /** PATH to search for bwrap after the fixed locations. */
   readonly pathEnv?: string | undefined;
   readonly log?: (message: string) => void;
+  /**
+   * How long an unused mount point stays before it is removed (default 0: at once). A server
+   * sets a delay so a burst of calls reuses them instead of paying for removal on every call;
+   * it calls `flush()` before exiting.
+   */
+  readonly cleanupDelayMs?: number;
 }
 
 export interface SandboxRequest {
@@ -53,6 +59,8 @@ export interface WrapInput {
   readonly env: Readonly<Record<string, string>>;
   /** Names in `env` meant for the command only, not for bwrap itself (LD_PRELOAD). */
   readonly insideOnly: readonly string[];
+  /** A descriptor of the child for bwrap's JSON status (see `observeStatus`). */
+  readonly statusFd?: number;
 }
 
 export interface PreparedSandbox {
@@ -61,6 +69,8 @@ export interface PreparedSandbox {
   /** Real paths the sandboxed command can write (empty when not sandboxed). */
   readonly writableRoots: readonly string[];
   wrap(input: WrapInput): LaunchSpec;
+  /** Reads bwrap's JSON status from the `statusFd` pipe: it names the sandbox's namespace. */
+  observeStatus(stream: NodeJS.ReadableStream): void;
   /** Call once the command has ended. */
   release(): Promise<void>;
 }
@@ -77,6 +87,9 @@ export class LinuxSandbox implements SandboxLauncher {
   readonly #options: LinuxSandboxOptions;
   #capabilities: Promise<BwrapCapabilities> | undefined;
   readonly #mountpointUsers = new Map<string, number>();
+  /** Own sandboxes' mount namespaces since the last cleanup (they are over, or counted in). */
+  readonly #ownNamespaces = new Set<string>();
+  #cleanupTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LinuxSandboxOptions) {
     this.#options = options;
@@ -116,6 +129,7 @@ export class LinuxSandbox implements SandboxLauncher {
         sandboxed: false,
         writableRoots: [],
         wrap: ({ command, env }) => ({ file: command[0] ?? "", args: command.slice(1), env }),
+        observeStatus: () => undefined,
         release: () => Promise.resolve(),
       };
     }
@@ -126,14 +140,14 @@ export class LinuxSandbox implements SandboxLauncher {
       tmpdir: request.tmpdir,
       required: [this.#options.init, ...request.required],
     });
-    // A mount point this launcher created for a command still running looks like an existing
-    // file now: it is shared, and must outlive both (unlinking a mount point detaches the mount
-    // in every other namespace, which would unprotect the running sandbox).
+    // Mount points for protected names: those bwrap will create, and empty directories left by
+    // earlier sandboxes (this one's still running, or another process that was killed): all are
+    // removed once no sandbox on the host holds them. Removing one still mounted elsewhere would
+    // detach that mount, and that sandbox could then create the name it must not.
     const created = layout.writableRoots.flatMap((root) =>
       root.protectedSubpaths.flatMap((subpath) => {
         if (subpath.kind === "missing") return [subpath.firstMissing];
-        if (subpath.kind === "empty" && this.#mountpointUsers.has(subpath.path))
-          return [subpath.path];
+        if (subpath.kind === "empty") return [subpath.path];
         return [];
       }),
     );
@@ -141,11 +155,12 @@ export class LinuxSandbox implements SandboxLauncher {
       this.#mountpointUsers.set(mountpoint, (this.#mountpointUsers.get(mountpoint) ?? 0) + 1);
     }
     let released = false;
+    let namespace: string | undefined;
     const planPolicy: BwrapPlanPolicy = policy;
     return {
       sandboxed: true,
       writableRoots: layout.writableRoots.map((root) => root.path),
-      wrap: ({ command, env, insideOnly }) => {
+      wrap: ({ command, env, insideOnly, statusFd }) => {
         const outside: Record<string, string> = { ...env };
         const inside: Record<string, string> = {};
         for (const name of insideOnly) {
@@ -164,37 +179,85 @@ export class LinuxSandbox implements SandboxLauncher {
           chdir: request.commandCwd,
           setenv: inside,
           init: this.#options.init,
+          ...(statusFd === undefined ? {} : { statusFd }),
           command,
         });
         return { file: capabilities.bwrap, args, env: outside };
       },
+      observeStatus: (stream) => {
+        let text = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => {
+          text += chunk;
+          const match = /"mnt-namespace"\s*:\s*(\d+)/.exec(text);
+          // The first document is bwrap's, written before the command starts; anything later
+          // on this pipe is not trusted.
+          if (match?.[1] !== undefined) namespace ??= `mnt:[${match[1]}]`;
+          if (text.length > 4096) text = text.slice(-1024);
+        });
+        stream.on("error", () => undefined);
+      },
       release: async () => {
         if (released) return;
         released = true;
-        for (const mountpoint of created) await this.#releaseMountpoint(mountpoint);
+        if (namespace !== undefined) this.#ownNamespaces.add(namespace);
+        await this.#releaseMountpoints(created, namespace !== undefined);
       },
     };
   }
 
-  async #releaseMountpoint(mountpoint: string): Promise<void> {
-    const users = (this.#mountpointUsers.get(mountpoint) ?? 1) - 1;
-    if (users > 0) {
-      this.#mountpointUsers.set(mountpoint, users);
-      return;
+  /** Removes every unused mount point now (a server calls this before it exits). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#cleanupTimer);
+    this.#cleanupTimer = undefined;
+    await this.#removeUnused(true);
+  }
+
+  async #releaseMountpoints(mountpoints: readonly string[], namespaceKnown: boolean) {
+    // Users drop to zero but stay listed until the removal: a command prepared in the meantime
+    // counts itself in, and the removal then leaves that mount point alone.
+    for (const mountpoint of mountpoints) {
+      this.#mountpointUsers.set(mountpoint, (this.#mountpointUsers.get(mountpoint) ?? 1) - 1);
     }
-    this.#mountpointUsers.delete(mountpoint);
-    // The sandbox that just ended may still be tearing down (its pid 1 outlives bwrap's exit by
-    // a moment): give it a little time before concluding another sandbox holds the mount.
-    for (let attempt = 0; await isMountedInAnotherSandbox(mountpoint); attempt++) {
-      if (attempt >= MOUNT_RELEASE_ATTEMPTS) return;
+    const delay = this.#options.cleanupDelayMs ?? 0;
+    if (delay <= 0) return this.#removeUnused(namespaceKnown);
+    clearTimeout(this.#cleanupTimer);
+    this.#cleanupTimer = setTimeout(() => {
+      this.#cleanupTimer = undefined;
+      void this.#removeUnused(true);
+    }, delay);
+    this.#cleanupTimer.unref();
+  }
+
+  async #removeUnused(namespaceKnown: boolean): Promise<void> {
+    const unused = [...this.#mountpointUsers].filter(([, users]) => users === 0).map(([p]) => p);
+    if (unused.length === 0) return;
+    const own = new Set(this.#ownNamespaces);
+    // Without the ended sandbox's namespace (no status read), it may still be tearing down:
+    // give it a moment before concluding that another sandbox holds the mounts.
+    let held = await mountsHeldElsewhere(unused, own);
+    for (let attempt = 0; held.size > 0 && !namespaceKnown; attempt++) {
+      if (attempt >= MOUNT_RELEASE_ATTEMPTS) break;
       await new Promise((resolve) => setTimeout(resolve, MOUNT_RELEASE_DELAY_MS));
+      held = await mountsHeldElsewhere(unused, own);
     }
-    await rmdir(mountpoint).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "ENOTDIR")
-        this.#options.log?.(
-          `execward: could not remove the sandbox mount point ${mountpoint}: ${String(error)}`,
-        );
-    });
+    for (const mountpoint of unused) {
+      if (this.#mountpointUsers.get(mountpoint) !== 0) continue; // taken again meanwhile
+      this.#mountpointUsers.delete(mountpoint);
+      if (held.has(mountpoint)) continue;
+      try {
+        // Synchronous: no command can be prepared between the check above and the removal.
+        rmdirSync(mountpoint);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOENT" && code !== "ENOTEMPTY" && code !== "ENOTDIR")
+          this.#options.log?.(
+            `execward: could not remove the sandbox mount point ${mountpoint}: ${String(error)}`,
+          );
+      }
+    }
+    if (this.#mountpointUsers.size === 0) {
+      for (const namespace of own) this.#ownNamespaces.delete(namespace);
+    }
   }
 }

@@ -65,6 +65,8 @@ export interface BwrapPlanInput {
   readonly setenv: Readonly<Record<string, string>>;
   /** execward-sandbox-init: runs first inside, installs the seccomp filter, execs the command. */
   readonly init: string;
+  /** bwrap writes its JSON status (child pid, namespaces, exit code) here. */
+  readonly statusFd?: number;
   readonly command: readonly string[];
 }
 
@@ -78,6 +80,7 @@ export function restrictsReads(policy: SandboxPolicy): boolean {
 export function planBwrapArgv(input: BwrapPlanInput): string[] {
   const argv = ["--new-session", "--die-with-parent", "--unshare-user", "--cap-drop", "ALL"];
   if (input.disableUserns) argv.push("--disable-userns");
+  if (input.statusFd !== undefined) argv.push("--json-status-fd", String(input.statusFd));
   if (restrictsReads(input.policy)) {
     const view = input.readable ?? {
       binds: [],
@@ -113,7 +116,10 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
   }
   argv.push("--unshare-pid");
   if (!hasFullNetworkAccess(input.policy)) argv.push("--unshare-net");
+  // Without a fresh /proc, the host's (bound with /) would show every host process, and
+  // /proc/<pid>/root leads into the host's writable filesystem: cover it instead.
   if (input.mountProc) argv.push("--proc", "/proc");
+  else argv.push("--tmpfs", "/proc", "--remount-ro", "/proc");
   for (const [name, value] of Object.entries(input.setenv)) argv.push("--setenv", name, value);
   argv.push("--chdir", input.chdir, "--", input.init, "--", ...input.command);
   return argv;
@@ -122,7 +128,10 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
 /** True when `child` is `parent` or lies under it. */
 export function isWithin(child: string, parent: string): boolean {
   const relative = path.relative(parent, child);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  return (
+    relative === "" ||
+    (relative !== ".." && !relative.startsWith("../") && !path.isAbsolute(relative))
+  );
 }
 
 /** Parents before children, each once, so a nested bind is not hidden by its parent's. */

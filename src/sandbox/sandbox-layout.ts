@@ -158,19 +158,24 @@ async function readableView(input: LayoutInput): Promise<ReadableView> {
   const shown = (candidate: string): boolean => visible.some((bind) => isWithin(candidate, bind));
   const maskedFiles: string[] = [];
   for (const file of MASKED_FILES) {
-    if (shown(file) && (await isKind(file, "file"))) maskedFiles.push(file);
+    const real = await realpath(file).catch(() => undefined);
+    if (real !== undefined && shown(real) && (await isKind(real, "file"))) maskedFiles.push(real);
   }
   for (const pattern of MASKED_FILE_PATTERNS) {
     if (!shown(pattern.directory)) continue;
     const names = await readdir(pattern.directory).catch(() => [] as string[]);
     for (const name of names.filter((n) => pattern.name.test(n)).sort()) {
       const file = path.join(pattern.directory, name);
-      if (await isKind(file, "file")) maskedFiles.push(file);
+      const real = await realpath(file).catch(() => undefined);
+      if (real !== undefined && shown(real) && (await isKind(real, "file"))) maskedFiles.push(real);
     }
   }
   const maskedDirectories: string[] = [];
   for (const dir of MASKED_DIRECTORIES) {
-    if (shown(dir) && (await isKind(dir, "directory"))) maskedDirectories.push(dir);
+    // Through symlinks: a masked name that links elsewhere hides what it links to.
+    const real = await realpath(dir).catch(() => undefined);
+    if (real !== undefined && shown(real) && (await isKind(real, "directory")))
+      maskedDirectories.push(real);
   }
   return { binds: visible, symlinks, maskedFiles, maskedDirectories };
 }

@@ -96,5 +96,6 @@ export async function runIntercepted(
   run.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   run.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const exit = await run.exit;
+  await run.cleanedUp;
   return { exitCode: exit.exitCode, stdout, stderr, decisions, approver };
 }

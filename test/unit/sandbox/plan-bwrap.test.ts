@@ -71,6 +71,7 @@ describe("planBwrapArgv", () => {
       ...["--ro-bind", "/tmp/repo/.git", "/tmp/repo/.git"],
       ...["--tmpfs", "/tmp/repo/.codex", "--remount-ro", "/tmp/repo/.codex"],
       "--unshare-pid",
+      ...["--tmpfs", "/proc", "--remount-ro", "/proc"],
       ...["--setenv", "LD_PRELOAD", "/x/hook.so", ...TAIL, "sh"],
     ]);
   });
@@ -131,5 +132,8 @@ describe("isWithin", () => {
     expect(isWithin("/a", "/a")).toBe(true);
     expect(isWithin("/ab", "/a")).toBe(false);
     expect(isWithin("/", "/a")).toBe(false);
+    // A child whose name merely starts with two dots is still a child.
+    expect(isWithin("/a/..main/worktrees/x", "/a")).toBe(true);
+    expect(isWithin("/a/../b", "/a")).toBe(false);
   });
 });
