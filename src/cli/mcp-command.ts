@@ -22,7 +22,7 @@ import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
 import {
   SANDBOX_OPTION_SPECS,
-  SANDBOX_OPTIONS_HELP,
+  sandboxOptionsHelp,
   sandboxPolicyFromOptions,
 } from "./sandbox-options.js";
 
@@ -36,7 +36,7 @@ Options:
       --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
       --mode <preload|exec-wrapper>
       --preserve-program-paths   Match rules against full program paths, not basenames.
-${SANDBOX_OPTIONS_HELP.replace("The sandbox (bubblewrap) the command runs in.", "The sandbox until the client sends codex/sandbox-\n                               state/update (default read-only, as upstream).")}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
+${sandboxOptionsHelp(33, "The sandbox until the client sends its own (default read-only).")}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
       --elicitation-timeout-ms <MS>
                                  How long an approval may stay unanswered (default 600000).
   -V, --version                  Print the version.

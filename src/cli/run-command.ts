@@ -29,7 +29,7 @@ import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
 import {
   SANDBOX_OPTION_SPECS,
-  SANDBOX_OPTIONS_HELP,
+  sandboxOptionsHelp,
   sandboxPolicyFromOptions,
 } from "./sandbox-options.js";
 
@@ -49,7 +49,7 @@ Options:
                                honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
       --bash <PATH>            The shell binary to use (e.g. a patched Bash).
       --login                  Run the shell as a login shell (-lc).
-${SANDBOX_OPTIONS_HELP}  -h, --help                   Print this help.
+${sandboxOptionsHelp(31, "The sandbox the command runs in (default workspace-write).")}  -h, --help                   Print this help.
 `;
 
 const SHELLS = new Set(["bash", "zsh", "sh"]);

@@ -19,17 +19,39 @@ export const SANDBOX_OPTION_SPECS: readonly OptionSpec[] = [
   { name: "bwrap", kind: "value" },
 ];
 
-export const SANDBOX_OPTIONS_HELP = `      --sandbox <read-only|workspace-write|danger-full-access>
-                               The sandbox (bubblewrap) the command runs in.
-      --writable-root <DIR>    With workspace-write: another directory the command may
-                               write (repeatable); the working directory, /tmp and $TMPDIR
-                               always are.
-      --readable-root <DIR>    Restrict reads to these directories (repeatable), the working
-                               directory and the system's (/usr, /etc, ...).
-      --network                Let the command use the network.
-      --sandbox-policy <JSON>  The whole policy as upstream's SandboxPolicy JSON instead.
-      --bwrap <PATH>           The bubblewrap binary (default: /usr/bin/bwrap, then PATH).
-`;
+/** The help lines for these options, descriptions starting at `column` (as the command's). */
+export function sandboxOptionsHelp(column: number, sandboxDescription: string): string {
+  const entries: [string, string[]][] = [
+    ["--sandbox <read-only|workspace-write|danger-full-access>", [sandboxDescription]],
+    [
+      "--writable-root <DIR>",
+      [
+        "With workspace-write: another directory the command may write",
+        "(repeatable); the working directory, /tmp and $TMPDIR always are.",
+      ],
+    ],
+    [
+      "--readable-root <DIR>",
+      [
+        "Restrict reads to these directories (repeatable), the working",
+        "directory and the system's (/usr, /etc, ...).",
+      ],
+    ],
+    ["--network", ["Let the command use the network."]],
+    ["--sandbox-policy <JSON>", ["The whole policy as upstream's SandboxPolicy JSON instead."]],
+    ["--bwrap <PATH>", ["The bubblewrap binary (default: /usr/bin/bwrap, then PATH)."]],
+  ];
+  const pad = " ".repeat(column);
+  return entries
+    .map(([name, lines]) => {
+      const head = `      ${name}`;
+      const first =
+        head.length + 1 <= column ? head.padEnd(column) + lines[0] : `${head}\n${pad}${lines[0]}`;
+      return [first, ...lines.slice(1).map((line) => pad + line)].join("\n");
+    })
+    .join("\n")
+    .concat("\n");
+}
 
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 
