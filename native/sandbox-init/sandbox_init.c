@@ -2,7 +2,7 @@
  * execward-sandbox-init: the first program inside the bubblewrap sandbox. It locks the syscall
  * surface down, then becomes the command.
  *
- * Usage: execward-sandbox-init -- <program> [args...]
+ * Usage: execward-sandbox-init [--bridge <fd> <port> <tag>]... -- <program> [args...]
  *
  * What it guards (ARCHITECTURE.md, invariants): bubblewrap gives namespaces and mounts, but a
  * sandboxed process can still connect() to any Unix socket it can see by path (docker.sock, the
@@ -21,14 +21,27 @@
  *                                                 filter cannot read; libc falls back to clone)
  *   x32 syscalls, any other architecture          EPERM / killed
  *
- * Anything the sandbox itself needs beyond that (the network bridge of a later stage) must start
- * before the filter. Any failure here is fatal: the command never runs unfiltered.
+ * Network bridge (`--bridge`): the sandbox has an empty network namespace; the proxy lives
+ * outside. For each `--bridge FD PORT TAG` this listens on 127.0.0.1:PORT inside, and a bridge
+ * process hands every accepted connection's descriptor, with the one-byte TAG, to the proxy over
+ * the inherited datagram socket FD (SCM_RIGHTS). The proxy then talks to the sandboxed client
+ * directly: no bytes are copied here, no Unix socket path exists, and the bridge needs nothing
+ * the filter refuses, so it runs filtered like everything else. It is not dumpable (the command
+ * cannot ptrace it) and dies with the command. The command never holds FD.
+ *
+ * Any failure here is fatal: the command never runs unfiltered or half-bridged.
  *
  * Linked statically, so the exec hook (LD_PRELOAD) never loads into it and its own exec of the
  * shell is not asked about: the shell is execward's choice, not the agent's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -175,11 +188,119 @@ static void install_filter(void) {
     fail("cannot install the seccomp filter", errno);
 }
 
+#define MAX_BRIDGES 4
+
+struct bridge {
+  int control_fd;
+  int port;
+  char tag;
+  int listen_fd;
+};
+
+static int parse_int(const char *text, int max) {
+  char *end = NULL;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value < 0 || value > max) return -1;
+  return (int)value;
+}
+
+static void open_listener(struct bridge *b) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("bridge: socket", errno);
+  int one = 1;
+  (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((unsigned short)b->port)};
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) fail("bridge: bind 127.0.0.1", errno);
+  if (listen(fd, 128) != 0) fail("bridge: listen", errno);
+  b->listen_fd = fd;
+}
+
+/* Hands one accepted connection to the proxy; false when the proxy is gone. */
+static int hand_over(int control_fd, char tag, int conn) {
+  char data = tag;
+  struct iovec iov = {.iov_base = &data, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &conn, sizeof(int));
+  for (;;) {
+    if (sendmsg(control_fd, &msg, MSG_NOSIGNAL) == 1) return 1;
+    if (errno != EINTR) return 0;
+  }
+}
+
+static void run_bridge(struct bridge *bridges, int count) {
+  struct pollfd fds[MAX_BRIDGES];
+  for (int i = 0; i < count; i++) fds[i] = (struct pollfd){.fd = bridges[i].listen_fd, .events = POLLIN};
+  for (;;) {
+    if (poll(fds, (nfds_t)count, -1) < 0) {
+      if (errno == EINTR) continue;
+      _exit(FAILURE_EXIT_STATUS);
+    }
+    for (int i = 0; i < count; i++) {
+      if ((fds[i].revents & POLLIN) == 0) continue;
+      int conn = accept4(bridges[i].listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      if (conn < 0) continue;
+      int delivered = hand_over(bridges[i].control_fd, bridges[i].tag, conn);
+      close(conn);
+      if (!delivered) _exit(0);
+    }
+  }
+}
+
+static void start_bridges(struct bridge *bridges, int count) {
+  if (count == 0) return;
+  for (int i = 0; i < count; i++) open_listener(&bridges[i]);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) fail("bridge: fork", errno);
+  if (pid == 0) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(0);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Nothing of the command's: its terminal and pipes stay open only in the command. */
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    run_bridge(bridges, count);
+    _exit(0);
+  }
+  /* The command keeps neither the listeners nor the way to the proxy. */
+  for (int i = 0; i < count; i++) {
+    close(bridges[i].listen_fd);
+    close(bridges[i].control_fd);
+  }
+}
+
 int main(int argc, char **argv) {
+  struct bridge bridges[MAX_BRIDGES];
+  int bridge_count = 0;
   int first = 1;
+  while (first < argc && strcmp(argv[first], "--bridge") == 0) {
+    if (first + 3 >= argc || bridge_count == MAX_BRIDGES) fail("usage: --bridge <fd> <port> <tag>", 0);
+    struct bridge *b = &bridges[bridge_count++];
+    b->control_fd = parse_int(argv[first + 1], 1 << 20);
+    b->port = parse_int(argv[first + 2], 65535);
+    b->tag = argv[first + 3][0];
+    if (b->control_fd < 3 || b->port <= 0 || b->tag == '\0' || argv[first + 3][1] != '\0' ||
+        fcntl(b->control_fd, F_GETFD) < 0)
+      fail("bad --bridge: want an inherited descriptor, a port and a one-character tag", 0);
+    first += 4;
+  }
   if (first < argc && strcmp(argv[first], "--") == 0) first++;
-  if (first >= argc) fail("usage: execward-sandbox-init -- <program> [args...]", 0);
+  if (first >= argc) fail("usage: execward-sandbox-init [--bridge <fd> <port> <tag>]... -- <program> [args...]", 0);
   install_filter();
+  start_bridges(bridges, bridge_count);
   execvp(argv[first], argv + first);
   int err = errno;
   const char *prefix = "execward-sandbox-init: ";
