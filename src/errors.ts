@@ -32,6 +32,10 @@ export type ErrorCode =
   | "sandbox_unavailable"
   | "sandbox_writable_root_missing"
   | "sandbox_protected_symlink"
+  // src/network
+  | "invalid_host_pattern"
+  | "invalid_address"
+  | "invalid_network_config"
   // src/cli
   | "usage";
 

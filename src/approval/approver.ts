@@ -19,7 +19,20 @@ export interface ExecApprovalRequest {
   readonly reason: string;
 }
 
-export type ApprovalRequest = ExecApprovalRequest;
+export interface NetworkApprovalRequest {
+  readonly kind: "network";
+  /** `http`, `https` (CONNECT) or `socks5-tcp`. */
+  readonly protocol: string;
+  readonly host: string;
+  readonly port: number;
+  /** `protocol://host:port`. */
+  readonly target: string;
+  /** The shell command whose program asked for the connection. */
+  readonly command: string;
+  readonly reason: string;
+}
+
+export type ApprovalRequest = ExecApprovalRequest | NetworkApprovalRequest;
 
 /**
  * accept: yes, this once. accept-for-session: yes, and the same again without asking until the

@@ -39,16 +39,24 @@ async function promptOnce(
   const onAbort = (): void => void handle.close().catch(() => undefined);
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    let text = [
-      "",
-      "execward: allow this program to run outside the sandbox?",
-      `  ${displayCommand(request.program, request.args)}`,
-      `  in ${escapeForDisplay(request.workdir)}`,
-      `  because ${escapeForDisplay(request.reason)}`,
-      ...(request.justification === undefined
-        ? []
-        : [`  rule: ${escapeForDisplay(request.justification)}`]),
-    ].join("\n");
+    let text =
+      request.kind === "network"
+        ? [
+            "",
+            `execward: allow network access to ${escapeForDisplay(request.target)}?`,
+            `  for ${escapeForDisplay(request.command)}`,
+            `  because ${escapeForDisplay(request.reason)}`,
+          ].join("\n")
+        : [
+            "",
+            "execward: allow this program to run outside the sandbox?",
+            `  ${displayCommand(request.program, request.args)}`,
+            `  in ${escapeForDisplay(request.workdir)}`,
+            `  because ${escapeForDisplay(request.reason)}`,
+            ...(request.justification === undefined
+              ? []
+              : [`  rule: ${escapeForDisplay(request.justification)}`]),
+          ].join("\n");
     for (;;) {
       await handle.write(`${text}\n[y]es / [n]o / [a]lways for this run: `);
       const answer = (await readLine(handle)).trim().toLowerCase();

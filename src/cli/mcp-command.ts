@@ -20,6 +20,10 @@ import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
+import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
+import { NetworkApprovalBroker } from "../network/approval-broker.js";
+import { NetworkPolicy } from "../network/network-policy.js";
+import { NetworkProxy } from "../network/network-proxy.js";
 import {
   SANDBOX_OPTION_SPECS,
   sandboxOptionsHelp,
@@ -36,7 +40,7 @@ Options:
       --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
       --mode <preload|exec-wrapper>
       --preserve-program-paths   Match rules against full program paths, not basenames.
-${sandboxOptionsHelp(33, "The sandbox until the client sends its own (default read-only).")}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
+${sandboxOptionsHelp(33, "The sandbox until the client sends its own (default read-only).")}${networkOptionsHelp(33)}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
       --elicitation-timeout-ms <MS>
                                  How long an approval may stay unanswered (default 600000).
   -V, --version                  Print the version.
@@ -54,6 +58,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
       { name: "mode", kind: "value" },
       { name: "preserve-program-paths", kind: "flag" },
       ...SANDBOX_OPTION_SPECS,
+      ...NETWORK_OPTION_SPECS,
       { name: "rules", short: "r", kind: "values" },
       { name: "elicitation-timeout-ms", kind: "value" },
       { name: "version", short: "V", kind: "flag" },
@@ -108,6 +113,23 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     throw error;
   }
   const log = (message: string): void => void io.stderr.write(`execward: ${message}\n`);
+  let networkProxy: NetworkProxy | undefined;
+  try {
+    const networkConfig = await loadNetworkConfig(parsed, io, policy);
+    if (networkConfig.configured) {
+      networkProxy = new NetworkProxy({
+        policy: new NetworkPolicy(networkConfig),
+        broker: new NetworkApprovalBroker(),
+        log: (message) => io.stderr.write(`execward: ${message}\n`),
+      });
+    }
+  } catch (error) {
+    if (isExecwardError(error)) {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return error.code === "usage" ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    throw error;
+  }
   // Mount points left by a call are kept for a second, so a burst of calls reuses them.
   const sandbox = new LinuxSandbox({
     init: nativePaths().sandboxInit,
@@ -123,6 +145,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
     defaultSandbox,
     sandbox,
+    networkProxy,
     env: definedEnv(io.env),
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,

@@ -20,13 +20,18 @@ import {
   type InterceptionMode,
 } from "../exec/intercepted-run.js";
 import { PolicyError } from "../policy/index.js";
+import { networkContext } from "../exec/network-context.js";
+import { NetworkApprovalBroker } from "../network/approval-broker.js";
+import { NetworkPolicy } from "../network/network-policy.js";
+import { NetworkProxy } from "../network/network-proxy.js";
 import { LinuxSandbox, type PreparedSandbox } from "../sandbox/linux-sandbox.js";
-import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
+import { hasFullNetworkAccess, type SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
+import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
 import {
   SANDBOX_OPTION_SPECS,
   sandboxOptionsHelp,
@@ -49,7 +54,7 @@ Options:
                                honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
       --bash <PATH>            The shell binary to use (e.g. a patched Bash).
       --login                  Run the shell as a login shell (-lc).
-${sandboxOptionsHelp(31, "The sandbox the command runs in (default workspace-write).")}  -h, --help                   Print this help.
+${sandboxOptionsHelp(31, "The sandbox the command runs in (default workspace-write).")}${networkOptionsHelp(31)}  -h, --help                   Print this help.
 `;
 
 const SHELLS = new Set(["bash", "zsh", "sh"]);
@@ -69,6 +74,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
       { name: "login", kind: "flag" },
       { name: "help", short: "h", kind: "flag" },
       ...SANDBOX_OPTION_SPECS,
+      ...NETWORK_OPTION_SPECS,
     ]);
     if (parsed.flags.has("help")) {
       io.stdout.write(RUN_HELP);
@@ -143,6 +149,28 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(
       `execward: note: ${sandboxPolicy.type}: no sandbox; programs run with your own permissions\n`,
     );
+  const approver = createTtyApprover();
+  let network;
+  try {
+    const networkConfig = await loadNetworkConfig(parsed, io, policy);
+    if (networkConfig.configured && prepared.sandboxed && !hasFullNetworkAccess(sandboxPolicy)) {
+      network = {
+        proxy: new NetworkProxy({
+          policy: new NetworkPolicy(networkConfig),
+          broker: new NetworkApprovalBroker(),
+          log: (message) => io.stderr.write(`execward: ${message}\n`),
+        }),
+        context: networkContext(parsed.rest.join(" "), approver, new AbortController().signal),
+      };
+    }
+  } catch (error) {
+    await prepared.release();
+    if (isExecwardError(error)) {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return error.code === "usage" ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    throw error;
+  }
   const run = startInterceptedRun({
     command: parsed.rest.join(" "),
     shell: resolvedShell,
@@ -152,7 +180,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     env: definedEnv(io.env),
     policy: createRulesEscalationPolicy({
       policy,
-      approver: createTtyApprover(),
+      approver,
       preserveProgramPaths,
       writableRoots: prepared.writableRoots,
     }),
@@ -160,6 +188,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     stdio: "inherit",
     foreground: true,
     sandbox: prepared,
+    ...(network === undefined ? {} : { network }),
   });
   const onSignal = (signal: NodeJS.Signals): void => {
     run.child.kill(signal);

@@ -24,7 +24,19 @@ import {
   HOOK_WRAPPER_ENV,
   LEGACY_BASH_EXEC_WRAPPER_ENV,
 } from "../escalation/protocol.js";
+import type { NetworkProxy, ProxyClientContext } from "../network/network-proxy.js";
+import {
+  proxyEnv,
+  SANDBOX_HTTP_PROXY_PORT,
+  SANDBOX_SOCKS_PROXY_PORT,
+} from "../network/proxy-env.js";
 import type { PreparedSandbox } from "../sandbox/linux-sandbox.js";
+import {
+  HTTP_BRIDGE_TAG,
+  openNetworkChannel,
+  SOCKS_BRIDGE_TAG,
+  type NetworkChannel,
+} from "./network-channel.js";
 import { ProcessRegistry } from "./process-registry.js";
 
 export type InterceptionMode = "preload" | "exec-wrapper";
@@ -50,6 +62,11 @@ export interface InterceptedRunOptions {
   readonly log?: (message: string) => void;
   /** Where the shell runs; released when the run ends. Absent: no sandbox. */
   readonly sandbox?: PreparedSandbox;
+  /**
+   * The proxy a sandbox without network access reaches through its bridge, and who asks. Only
+   * used with a sandbox; without one the command has the host's network anyway.
+   */
+  readonly network?: { readonly proxy: NetworkProxy; readonly context: ProxyClientContext };
 }
 
 export interface RunExit {
@@ -70,6 +87,8 @@ export interface InterceptedRun {
 const SOCKET_FD_IN_SHELL = 3;
 /** bwrap's JSON status pipe (sandboxed runs only). */
 const STATUS_FD = 4;
+/** The network bridge's channel to the proxy (sandboxed runs with a proxy only). */
+const CHANNEL_FD = 5;
 
 export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
   const addon = loadFdPassing();
@@ -108,12 +127,26 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       : ["ignore", "pipe", "pipe", clientFd];
   const sandboxed = options.sandbox?.sandboxed === true;
   if (sandboxed) stdio.push("pipe");
+  let channel: NetworkChannel | undefined;
+  if (sandboxed && options.network !== undefined) {
+    channel = openNetworkChannel(addon, options.network.proxy, options.network.context);
+    stdio.push(channel.childFd);
+    Object.assign(env, proxyEnv(SANDBOX_HTTP_PROXY_PORT, SANDBOX_SOCKS_PROXY_PORT));
+  }
   const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
   const launch = options.sandbox?.wrap({
     command: shellArgv,
     env,
     insideOnly: ["LD_PRELOAD"],
     ...(sandboxed ? { statusFd: STATUS_FD } : {}),
+    ...(channel === undefined
+      ? {}
+      : {
+          bridges: [
+            { fd: CHANNEL_FD, port: SANDBOX_HTTP_PROXY_PORT, tag: HTTP_BRIDGE_TAG },
+            { fd: CHANNEL_FD, port: SANDBOX_SOCKS_PROXY_PORT, tag: SOCKS_BRIDGE_TAG },
+          ],
+        }),
   }) ?? {
     file: options.shell,
     args: shellArgv.slice(1),
@@ -136,10 +169,12 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     });
   } catch (error) {
     server.close();
+    channel?.close();
     release();
     throw error;
   } finally {
     server.releaseClientFd();
+    channel?.releaseChildFd();
   }
   registry.add(child, { groupLeader: options.foreground !== true });
   const status = child.stdio[STATUS_FD];
@@ -149,11 +184,13 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {
       server.close();
+      channel?.close();
       release();
       reject(error);
     });
     child.once("close", (code, signal) => {
       server.close();
+      channel?.close();
       void registry
         .killAll()
         .then(release)
@@ -169,6 +206,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     async kill() {
       await registry.killAll();
       server.close();
+      channel?.close();
     },
   };
 }

@@ -14,11 +14,33 @@ import { displayCommand, escapeForDisplay } from "../exec/display.js";
 export const DEFAULT_ELICITATION_TIMEOUT_MS = 10 * 60 * 1000;
 
 export function elicitationMessage(request: ApprovalRequest): string {
+  if (request.kind === "network") {
+    return (
+      `Allow network access to \`${escapeForDisplay(request.target)}\` for the command \`${escapeForDisplay(request.command)}\`?` +
+      `\n\nReason: ${escapeForDisplay(request.reason)}`
+    );
+  }
   const message = `Allow agent to run \`${displayCommand(request.program, request.args)}\` in \`${escapeForDisplay(request.workdir)}\`?`;
   return request.justification === undefined
     ? message
     : `${message}\n\nRule: ${escapeForDisplay(request.justification)}`;
 }
+
+/** The choice a network prompt offers (accepting without choosing is "allow once"). */
+const NETWORK_SCHEMA = {
+  type: "object",
+  title: "Network Access Request",
+  properties: {
+    decision: {
+      type: "string",
+      title: "Decision",
+      enum: ["allow-once", "allow-session", "deny"],
+      enumNames: ["Allow once", "Allow for this session", "Deny (for this session)"],
+      default: "allow-once",
+    },
+  },
+  required: ["decision"],
+} as never;
 
 export function createElicitationApprover(
   server: Server,
@@ -36,16 +58,19 @@ export function createElicitationApprover(
           server.elicitInput(
             {
               message: elicitationMessage(request),
-              requestedSchema: {
-                type: "object",
-                title: "Execution Permission Request",
-                properties: {
-                  reason: {
-                    type: "string",
-                    description: "Optional reason for allowing or denying execution",
-                  },
-                },
-              } as never,
+              requestedSchema:
+                request.kind === "network"
+                  ? NETWORK_SCHEMA
+                  : ({
+                      type: "object",
+                      title: "Execution Permission Request",
+                      properties: {
+                        reason: {
+                          type: "string",
+                          description: "Optional reason for allowing or denying execution",
+                        },
+                      },
+                    } as never),
             },
             { signal, timeout: timeoutMs },
           ),
@@ -59,6 +84,11 @@ export function createElicitationApprover(
       }
       switch (result.action) {
         case "accept":
+          if (request.kind === "network") {
+            const decision = (result.content as { decision?: unknown } | undefined)?.decision;
+            if (decision === "deny") return "decline";
+            if (decision === "allow-session") return "accept-for-session";
+          }
           return "accept";
         case "decline":
           return "decline";

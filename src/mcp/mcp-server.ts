@@ -31,7 +31,9 @@ import { OutputCapture } from "../exec/output-capture.js";
 import { isExecwardError } from "../errors.js";
 import type { Policy } from "../policy/index.js";
 import type { PreparedSandbox, SandboxLauncher } from "../sandbox/linux-sandbox.js";
-import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
+import { hasFullNetworkAccess, type SandboxPolicy } from "../sandbox/sandbox-policy.js";
+import { networkContext } from "../exec/network-context.js";
+import type { NetworkProxy } from "../network/network-proxy.js";
 import { createElicitationApprover } from "./elicitation-approver.js";
 import {
   SANDBOX_STATE_CAPABILITY,
@@ -60,6 +62,11 @@ export interface McpServerOptions {
   readonly defaultSandbox: SandboxPolicy;
   /** Builds each call's sandbox (bubblewrap on Linux). */
   readonly sandbox: SandboxLauncher;
+  /**
+   * The proxy (with the session's approval broker) that sandboxed calls without network access
+   * reach; absent when no network policy is configured (they then have no network at all).
+   */
+  readonly networkProxy?: NetworkProxy | undefined;
   /** exec-wrapper mode: the wrapper to announce (`--execve`). */
   readonly execWrapper?: string | undefined;
 }
@@ -154,6 +161,17 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
         void runRef.run?.kill();
       });
       const approver = createElicitationApprover(server, stopwatch, options.elicitationTimeoutMs);
+      const callEnded = new AbortController();
+      const callPolicy = state?.sandboxPolicy ?? options.defaultSandbox;
+      const network =
+        options.networkProxy !== undefined &&
+        prepared.sandboxed &&
+        !hasFullNetworkAccess(callPolicy)
+          ? {
+              proxy: options.networkProxy,
+              context: networkContext(call.command, approver, callEnded.signal),
+            }
+          : undefined;
       const run = startInterceptedRun({
         command: call.command,
         shell: options.shell,
@@ -171,6 +189,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
         stdio: "pipe",
         log: options.log,
         sandbox: prepared,
+        ...(network === undefined ? {} : { network }),
         ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
       });
       runRef.run = run;
@@ -213,6 +232,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
         };
       } finally {
         running.delete(run);
+        callEnded.abort();
         stopwatch.stop();
         if (progress !== undefined) clearInterval(progress);
         extra.signal.removeEventListener("abort", onAbort);

@@ -16,7 +16,7 @@ import { rmdirSync } from "node:fs";
 
 import { ExecwardError } from "../errors.js";
 import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabilities.js";
-import { planBwrapArgv, type BwrapPlanPolicy } from "./plan-bwrap.js";
+import { planBwrapArgv, type BwrapPlanPolicy, type NetworkBridge } from "./plan-bwrap.js";
 import { mountsHeldElsewhere } from "./mount-scan.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
 import { hasFullNetworkAccess, type SandboxPolicy } from "./sandbox-policy.js";
@@ -61,6 +61,8 @@ export interface WrapInput {
   readonly insideOnly: readonly string[];
   /** A descriptor of the child for bwrap's JSON status (see `observeStatus`). */
   readonly statusFd?: number;
+  /** Proxy bridges for the sandbox init (only with a policy without network access). */
+  readonly bridges?: readonly NetworkBridge[];
 }
 
 export interface PreparedSandbox {
@@ -160,7 +162,7 @@ export class LinuxSandbox implements SandboxLauncher {
     return {
       sandboxed: true,
       writableRoots: layout.writableRoots.map((root) => root.path),
-      wrap: ({ command, env, insideOnly, statusFd }) => {
+      wrap: ({ command, env, insideOnly, statusFd, bridges }) => {
         const outside: Record<string, string> = { ...env };
         const inside: Record<string, string> = {};
         for (const name of insideOnly) {
@@ -180,6 +182,7 @@ export class LinuxSandbox implements SandboxLauncher {
           setenv: inside,
           init: this.#options.init,
           ...(statusFd === undefined ? {} : { statusFd }),
+          ...(bridges === undefined || hasFullNetworkAccess(policy) ? {} : { bridges }),
           command,
         });
         return { file: capabilities.bwrap, args, env: outside };

@@ -44,6 +44,15 @@ export interface ReadableView {
   readonly maskedDirectories: readonly string[];
 }
 
+export interface NetworkBridge {
+  /** Descriptor (in the sandbox) of the datagram socket the connections are handed over. */
+  readonly fd: number;
+  /** Port on 127.0.0.1 inside the sandbox. */
+  readonly port: number;
+  /** One character naming the protocol to the proxy. */
+  readonly tag: string;
+}
+
 export type BwrapPlanPolicy = Exclude<
   SandboxPolicy,
   { type: "danger-full-access" } | { type: "external-sandbox" }
@@ -67,6 +76,8 @@ export interface BwrapPlanInput {
   readonly init: string;
   /** bwrap writes its JSON status (child pid, namespaces, exit code) here. */
   readonly statusFd?: number;
+  /** Proxy bridges the init starts inside (loopback port -> connections handed over the fd). */
+  readonly bridges?: readonly NetworkBridge[];
   readonly command: readonly string[];
 }
 
@@ -121,7 +132,10 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
   if (input.mountProc) argv.push("--proc", "/proc");
   else argv.push("--tmpfs", "/proc", "--remount-ro", "/proc");
   for (const [name, value] of Object.entries(input.setenv)) argv.push("--setenv", name, value);
-  argv.push("--chdir", input.chdir, "--", input.init, "--", ...input.command);
+  argv.push("--chdir", input.chdir, "--", input.init);
+  for (const bridge of input.bridges ?? [])
+    argv.push("--bridge", String(bridge.fd), String(bridge.port), bridge.tag);
+  argv.push("--", ...input.command);
   return argv;
 }
 

@@ -17,6 +17,9 @@ import {
   type InterceptionMode,
 } from "../../src/exec/intercepted-run.js";
 import { parsePolicy } from "../../src/policy/index.js";
+import type { Approver } from "../../src/approval/approver.js";
+import { networkContext } from "../../src/exec/network-context.js";
+import type { NetworkProxy } from "../../src/network/network-proxy.js";
 import type { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 
@@ -40,6 +43,8 @@ export interface InterceptedOptions {
   readonly execWrapper?: string;
   /** Run inside this sandbox (the policy's cwd is `cwd`). */
   readonly sandbox?: { readonly launcher: LinuxSandbox; readonly policy: SandboxPolicy };
+  /** The proxy the sandbox reaches; network questions go to `approver` (default: the run's). */
+  readonly network?: { readonly proxy: NetworkProxy; readonly approver?: Approver };
 }
 
 export async function runIntercepted(
@@ -89,6 +94,18 @@ export async function runIntercepted(
     stdio: "pipe",
     log: () => undefined,
     ...(prepared === undefined ? {} : { sandbox: prepared }),
+    ...(options.network === undefined
+      ? {}
+      : {
+          network: {
+            proxy: options.network.proxy,
+            context: networkContext(
+              command,
+              options.network.approver ?? approver,
+              new AbortController().signal,
+            ),
+          },
+        }),
     ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
   });
   let stdout = "";

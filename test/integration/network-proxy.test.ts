@@ -1,0 +1,262 @@
+// Network approvals end to end: a real curl inside the real sandbox (empty network namespace),
+// reaching loopback servers on the host only through the sandbox init's bridge and execward's
+// proxy. Allowed passes, denied gets 403, unknown destinations are asked about once per
+// (host, protocol, port), answers are remembered as they should be, and nothing gets around
+// the proxy. Skipped, with the reason, where bwrap or curl is missing.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import type net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approval/approver.js";
+import { nativePaths } from "../../src/escalation/native-addon.js";
+import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
+import { NetworkPolicy, type NetworkPolicyConfig } from "../../src/network/network-policy.js";
+import { NetworkProxy } from "../../src/network/network-proxy.js";
+import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { runIntercepted } from "../helpers/intercepted.js";
+
+const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
+const missing =
+  (await launcher.capabilities().then(
+    () => undefined,
+    (error: unknown) => (error as Error).message,
+  )) ?? (spawnSync("curl", ["--version"]).status === 0 ? undefined : "curl is not installed");
+const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+
+const NO_NETWORK: SandboxPolicy = {
+  type: "read-only",
+  access: { type: "full-access" },
+  network_access: false,
+};
+
+/** Answers after a pause (so concurrent requests overlap), counting the questions. */
+class SlowApprover implements Approver {
+  readonly requests: ApprovalRequest[] = [];
+  constructor(
+    private readonly answer: ApprovalAnswer,
+    private readonly delayMs = 300,
+  ) {}
+  async ask(request: ApprovalRequest): Promise<ApprovalAnswer> {
+    this.requests.push(request);
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return this.answer;
+  }
+}
+
+let dir: string;
+const servers: net.Server[] = [];
+let portA: number;
+let portB: number;
+let tlsPort = 0;
+
+async function serve(server: http.Server | https.Server): Promise<number> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as net.AddressInfo).port;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "execward-net-"));
+  const handler = (label: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.end(`${label} ${req.method} ${req.url}\n`);
+  };
+  portA = await serve(http.createServer(handler("A")));
+  portB = await serve(http.createServer(handler("B")));
+  if (hasOpenssl) {
+    const key = path.join(dir, "key.pem");
+    const cert = path.join(dir, "cert.pem");
+    execFileSync(
+      "openssl",
+      [
+        ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+        ...["-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+      ],
+      { stdio: "ignore" },
+    );
+    const { readFileSync } = await import("node:fs");
+    tlsPort = await serve(
+      https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler("TLS")),
+    );
+  }
+});
+afterAll(async () => {
+  for (const server of servers) server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function proxyWith(config: Partial<NetworkPolicyConfig>): NetworkProxy {
+  return new NetworkProxy({
+    policy: new NetworkPolicy({
+      allowedDomains: [],
+      deniedDomains: [],
+      allowedLocalAddresses: [],
+      approvals: "ask",
+      ...config,
+    }),
+    broker: new NetworkApprovalBroker(),
+  });
+}
+
+function inSandbox(command: string, proxy: NetworkProxy, approver: Approver) {
+  return runIntercepted(command, {
+    cwd: dir,
+    sandbox: { launcher, policy: NO_NETWORK },
+    network: { proxy, approver },
+  });
+}
+
+/**
+ * curl printing the body, then the status code (or its exit code when it fails). The targets
+ * are loopback addresses, which the sandbox's NO_PROXY sends direct: `--noproxy ''` overrides.
+ */
+const curl = (args: string) =>
+  `curl -sS --noproxy '' --max-time 20 -w ' [%{http_code}]\\n' ${args} 2>&1 || echo "curl-exit=$?"`;
+
+describe.skipIf(missing !== undefined)(
+  `network proxy and approvals${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
+  () => {
+    it("lets an allowed destination through, over HTTP, CONNECT and SOCKS5", async () => {
+      const approver = new SlowApprover("decline");
+      const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
+      const result = await inSandbox(
+        [
+          curl(`http://127.0.0.1:${portA}/plain`),
+          curl(`--proxytunnel http://127.0.0.1:${portA}/tunnel`),
+          curl(`--proxy socks5h://127.0.0.1:1080 http://127.0.0.1:${portA}/socks`),
+        ].join("; "),
+        proxy,
+        approver,
+      );
+      expect(result.stdout).toBe(
+        `A GET /plain\n [200]\nA GET /tunnel\n [200]\nA GET /socks\n [200]\n`,
+      );
+      expect(approver.requests).toEqual([]);
+    });
+
+    it.skipIf(!hasOpenssl)("tunnels HTTPS through CONNECT", async () => {
+      const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
+      const result = await inSandbox(
+        curl(`-k https://127.0.0.1:${tlsPort}/secure`),
+        proxy,
+        new SlowApprover("decline"),
+      );
+      expect(result.stdout).toBe("TLS GET /secure\n [200]\n");
+    });
+
+    it("refuses a denied destination with 403 and x-proxy-error, without asking", async () => {
+      const approver = new SlowApprover("accept");
+      const proxy = proxyWith({
+        allowedDomains: ["127.0.0.1"],
+        deniedDomains: ["127.0.0.1"],
+      });
+      const result = await inSandbox(
+        `curl -sS -i --noproxy '' http://127.0.0.1:${portA}/ | tr -d '\\r' | grep -iE '^(HTTP/|x-proxy-error)'`,
+        proxy,
+        approver,
+      );
+      expect(result.stdout).toBe("HTTP/1.1 403 Forbidden\nx-proxy-error: blocked-by-denylist\n");
+      expect(approver.requests).toEqual([]);
+    });
+
+    it("asks once for three concurrent requests to one destination, and once per port", async () => {
+      const approver = new SlowApprover("accept");
+      const proxy = proxyWith({ allowedLocalAddresses: ["127.0.0.1"] });
+      const result = await inSandbox(
+        `for i in 1 2 3; do ${curl(`http://127.0.0.1:${portA}/$i`)} & done; wait
+         ${curl(`http://127.0.0.1:${portB}/b`)}`,
+        proxy,
+        approver,
+      );
+      expect(result.stdout.split("\n").filter(Boolean).sort()).toEqual(
+        [
+          "A GET /1",
+          "A GET /2",
+          "A GET /3",
+          "B GET /b",
+          " [200]",
+          " [200]",
+          " [200]",
+          " [200]",
+        ].sort(),
+      );
+      expect(approver.requests.map((r) => (r.kind === "network" ? r.target : r.kind))).toEqual([
+        `http://127.0.0.1:${portA}`,
+        `http://127.0.0.1:${portB}`,
+      ]);
+      const question = approver.requests[0];
+      expect(question?.kind === "network" && question.command).toContain("for i in 1 2 3");
+    });
+
+    it("does not ask again after allow-for-session; remembers a deny", async () => {
+      const sessionProxy = proxyWith({ allowedLocalAddresses: ["127.0.0.1"] });
+      const allowing = new SlowApprover("accept-for-session", 0);
+      const allowed = await inSandbox(
+        `${curl(`http://127.0.0.1:${portA}/1`)}; ${curl(`http://127.0.0.1:${portA}/2`)}`,
+        sessionProxy,
+        allowing,
+      );
+      expect(allowed.stdout).toBe("A GET /1\n [200]\nA GET /2\n [200]\n");
+      // A later command of the same session is not asked either.
+      const again = await inSandbox(curl(`http://127.0.0.1:${portA}/3`), sessionProxy, allowing);
+      expect(again.stdout).toBe("A GET /3\n [200]\n");
+      expect(allowing.requests).toHaveLength(1);
+
+      const denyingProxy = proxyWith({ allowedLocalAddresses: ["127.0.0.1"] });
+      const denying = new SlowApprover("decline", 0);
+      const denied = await inSandbox(
+        `${curl(`http://127.0.0.1:${portA}/1`)}; ${curl(`http://127.0.0.1:${portA}/2`)}`,
+        denyingProxy,
+        denying,
+      );
+      expect(denied.stdout).toContain(" [403]\n");
+      expect(denied.stdout.match(/\[403\]/g)).toHaveLength(2);
+      expect(denying.requests).toHaveLength(1);
+    });
+
+    it("denies without asking under approvals = never", async () => {
+      const approver = new SlowApprover("accept", 0);
+      const proxy = proxyWith({ allowedLocalAddresses: ["127.0.0.1"], approvals: "never" });
+      const result = await inSandbox(
+        `curl -sS -i --noproxy '' http://127.0.0.1:${portA}/ | tr -d '\\r' | grep -iE '^x-proxy-error'`,
+        proxy,
+        approver,
+      );
+      expect(result.stdout).toBe("x-proxy-error: blocked-by-allowlist\n");
+      expect(approver.requests).toEqual([]);
+    });
+
+    it("cannot go around the proxy", async () => {
+      const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
+      const result = await inSandbox(
+        `curl -sS --noproxy '*' http://127.0.0.1:${portA}/direct 2>/dev/null || echo "curl-exit=$?"
+
+         exec 3<>/dev/tcp/127.0.0.1/${portA} 2>/dev/null && echo tcp-open || echo tcp-refused`,
+        proxy,
+        new SlowApprover("accept", 0),
+      );
+      expect(result.stdout).toMatch(/curl-exit=7\ntcp-refused\n$/);
+    });
+
+    it("blocks a name that resolves to a private address unless it is allowed exactly", async () => {
+      const approver = new SlowApprover("accept", 0);
+      const wildcard = proxyWith({ allowedDomains: ["**.localhost"] });
+      const blocked = await inSandbox(
+        `curl -sS -i --noproxy '' http://localhost:${portA}/ | tr -d '\\r' | grep -iE '^(HTTP/|x-proxy-error)'`,
+        wildcard,
+        approver,
+      );
+      expect(blocked.stdout).toBe("HTTP/1.1 403 Forbidden\nx-proxy-error: blocked-by-policy\n");
+      expect(approver.requests).toEqual([]);
+      const exact = proxyWith({ allowedDomains: ["localhost"] });
+      const allowed = await inSandbox(curl(`http://localhost:${portA}/named`), exact, approver);
+      expect(allowed.stdout).toBe("A GET /named\n [200]\n");
+    });
+  },
+);
