@@ -11,7 +11,11 @@ import type net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approval/approver.js";
 import { nativePaths } from "../../src/escalation/native-addon.js";
@@ -21,6 +25,7 @@ import { NetworkProxy } from "../../src/network/network-proxy.js";
 import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { runIntercepted } from "../helpers/intercepted.js";
+import { CLI_PATH } from "../helpers/paths.js";
 
 const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
 const missing =
@@ -257,6 +262,89 @@ describe.skipIf(missing !== undefined)(
       const exact = proxyWith({ allowedDomains: ["localhost"] });
       const allowed = await inSandbox(curl(`http://localhost:${portA}/named`), exact, approver);
       expect(allowed.stdout).toBe("A GET /named\n [200]\n");
+    });
+  },
+);
+
+describe.skipIf(missing !== undefined)(
+  `network approvals through execward mcp${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
+  () => {
+    async function connect(
+      elicitation?: (message: string) => Promise<ElicitResult>,
+    ): Promise<Client> {
+      const client = new Client(
+        { name: "test", version: "1.0.0" },
+        { capabilities: elicitation === undefined ? {} : { elicitation: {} } },
+      );
+      if (elicitation !== undefined) {
+        client.setRequestHandler(ElicitRequestSchema, (request) =>
+          elicitation(request.params.message),
+        );
+      }
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [CLI_PATH, "mcp", "--allow-local-address", "127.0.0.1"],
+          env: { PATH: "/usr/bin:/bin", HOME: dir, CODEX_HOME: path.join(dir, "codex-home") },
+          stderr: "ignore",
+        }),
+      );
+      return client;
+    }
+
+    async function shellOutput(client: Client, command: string): Promise<string> {
+      const response = await client.callTool({
+        name: "shell",
+        arguments: { command, workdir: dir, login: false, timeout_ms: 30_000 },
+      });
+      const text = (response.content as { text: string }[])[0]?.text ?? "";
+      return (JSON.parse(text) as { output: string }).output;
+    }
+
+    it("asks through elicitation, naming the destination and the command; allow-for-session sticks", async () => {
+      const messages: string[] = [];
+      const client = await connect((message) => {
+        messages.push(message);
+        return Promise.resolve({ action: "accept", content: { decision: "allow-session" } });
+      });
+      try {
+        const command = curl(`http://127.0.0.1:${portA}/mcp`);
+        expect(await shellOutput(client, command)).toBe("A GET /mcp\n [200]\n");
+        expect(await shellOutput(client, command)).toBe("A GET /mcp\n [200]\n");
+        expect(messages).toHaveLength(1);
+        expect(messages[0]).toContain(
+          `Allow network access to \`http://127.0.0.1:${portA}\` for the command \`curl -sS`,
+        );
+        expect(messages[0]).toContain("127.0.0.1 is not in the allowed domains");
+      } finally {
+        await client.close();
+      }
+    });
+
+    it("denies with the reason when the client cannot ask; network_access true bypasses the proxy", async () => {
+      const client = await connect();
+      try {
+        const refused = await shellOutput(client, curl(`http://127.0.0.1:${portA}/nobody`));
+        expect(refused).toContain("the MCP client does not support elicitation");
+        expect(refused).toContain(" [403]");
+        await client.request(
+          {
+            method: "codex/sandbox-state/update",
+            params: {
+              sandboxPolicy: { type: "read-only", network_access: true },
+              sandboxCwd: dir,
+            },
+          },
+          z.object({}).passthrough(),
+        );
+        const direct = await shellOutput(
+          client,
+          `printenv http_proxy || echo no-proxy; ${curl(`http://127.0.0.1:${portA}/direct`)}`,
+        );
+        expect(direct).toBe("no-proxy\nA GET /direct\n [200]\n");
+      } finally {
+        await client.close();
+      }
     });
   },
 );

@@ -1,0 +1,22 @@
+// The proxy alone in its own process (as in execward, where it lives in the server): prints
+// its loopback port, serves until stdin closes. Used by network-bench.mjs.
+import { NetworkApprovalBroker } from "../dist/network/approval-broker.js";
+import { NetworkPolicy } from "../dist/network/network-policy.js";
+import { NetworkProxy } from "../dist/network/network-proxy.js";
+
+const proxy = new NetworkProxy({
+  policy: new NetworkPolicy({
+    allowedDomains: ["127.0.0.1"],
+    deniedDomains: [],
+    allowedLocalAddresses: [],
+    approvals: "never",
+  }),
+  broker: new NetworkApprovalBroker(),
+});
+const listener = await proxy.listen("http", {
+  command: "bench",
+  ask: () => Promise.resolve("deny"),
+});
+process.stdout.write(`${listener.address().port}\n`);
+process.stdin.resume();
+process.stdin.on("end", () => process.exit(0));
