@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "fd_passing",
-      "sources": ["native/fd-passing/fd_passing.c"],
+      "sources": ["native/fd-passing/fd_passing.c", "native/fd-passing/fd_relay.c"],
       "cflags": ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-std=gnu11"]
     }
   ]

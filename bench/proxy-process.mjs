@@ -1,5 +1,7 @@
 // The proxy alone in its own process (as in execward, where it lives in the server): prints
 // its loopback port, serves until stdin closes. Used by network-bench.mjs.
+import { loadFdPassing } from "../dist/escalation/native-addon.js";
+import { createKernelRelay } from "../dist/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../dist/network/approval-broker.js";
 import { NetworkPolicy } from "../dist/network/network-policy.js";
 import { NetworkProxy } from "../dist/network/network-proxy.js";
@@ -12,6 +14,8 @@ const proxy = new NetworkProxy({
     approvals: "never",
   }),
   broker: new NetworkApprovalBroker(),
+  // As execward wires it; `--js-relay` measures the JavaScript relay instead.
+  ...(process.argv.includes("--js-relay") ? {} : { relay: createKernelRelay(loadFdPassing()) }),
 });
 const listener = await proxy.listen("http", {
   command: "bench",

@@ -11,6 +11,7 @@
  *   sendmsg(fd, data: Buffer, fds: number[]) -> bytes written (0 if it would block)
  *   close(fd)
  *   watch(fd, callback) -> Watcher { start(readable, writable), stop(), close() }
+ *   relay(fdA, fdB, callback)                    kernel-side tunnel relaying (fd_relay.c)
  *
  * Invariants:
  * - Nothing here blocks: every socket the server reads is non-blocking, and readiness comes
@@ -31,6 +32,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "fd_relay.h"
 
 #define MAX_FDS 16
 
@@ -353,6 +356,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_default, NULL},
+      {"relay", NULL, fd_relay_js, NULL, NULL, NULL, napi_default, NULL},
       {"setNonBlocking", NULL, js_set_non_blocking, NULL, NULL, NULL, napi_default, NULL},
       {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_default, NULL},
       {"sendmsg", NULL, js_sendmsg, NULL, NULL, NULL, napi_default, NULL},

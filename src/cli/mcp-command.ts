@@ -21,6 +21,8 @@ import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
 import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
+import { createKernelRelay } from "../exec/kernel-relay.js";
+import { loadFdPassing } from "../escalation/native-addon.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
@@ -121,6 +123,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
         policy: new NetworkPolicy(networkConfig),
         broker: new NetworkApprovalBroker(),
         log: (message) => io.stderr.write(`execward: ${message}\n`),
+        relay: createKernelRelay(loadFdPassing()),
       });
     }
   } catch (error) {

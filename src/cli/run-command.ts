@@ -21,6 +21,8 @@ import {
 } from "../exec/intercepted-run.js";
 import { PolicyError } from "../policy/index.js";
 import { networkContext } from "../exec/network-context.js";
+import { createKernelRelay } from "../exec/kernel-relay.js";
+import { loadFdPassing } from "../escalation/native-addon.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
@@ -159,6 +161,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
           policy: new NetworkPolicy(networkConfig),
           broker: new NetworkApprovalBroker(),
           log: (message) => io.stderr.write(`execward: ${message}\n`),
+          relay: createKernelRelay(loadFdPassing()),
         }),
         context: networkContext(parsed.rest.join(" "), approver, new AbortController().signal),
       };

@@ -53,6 +53,11 @@ export interface NetworkProxyOptions {
   readonly connectTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly maxConnectionsPerContext?: number;
+  /**
+   * Takes over an established tunnel (e.g. a kernel relay); resolves false to leave it to the
+   * JavaScript relay. Called after the tunnel's first bytes are written.
+   */
+  readonly relay?: (client: net.Socket, upstream: net.Socket) => Promise<boolean>;
 }
 
 type Authorization =
@@ -336,7 +341,22 @@ export class NetworkProxy {
     }
     socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) upstream.write(head);
-    splice(socket, upstream);
+    await this.#tunnel(socket, upstream);
+  }
+
+  async #tunnel(client: net.Socket, upstream: net.Socket): Promise<void> {
+    const relay = this.#options.relay;
+    if (relay !== undefined) {
+      try {
+        if (await relay(client, upstream)) return;
+      } catch (error) {
+        this.#options.log?.(`network: tunnel hand-over failed: ${String(error)}`);
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+    }
+    splice(client, upstream);
   }
 
   #acceptSocks(socket: net.Socket, context: ProxyClientContext): void {
@@ -387,7 +407,7 @@ export class NetworkProxy {
         socket.write(socksReply(0));
         const rest = reader.release();
         if (rest.length > 0) upstream.write(rest);
-        splice(socket, upstream);
+        await this.#tunnel(socket, upstream);
       } catch {
         clearTimeout(handshake);
         socket.destroy();

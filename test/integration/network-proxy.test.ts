@@ -4,6 +4,7 @@
 // (host, protocol, port), answers are remembered as they should be, and nothing gets around
 // the proxy. Skipped, with the reason, where bwrap or curl is missing.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
@@ -18,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approval/approver.js";
-import { nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
+import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
 import { NetworkPolicy, type NetworkPolicyConfig } from "../../src/network/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
@@ -59,6 +61,7 @@ let dir: string;
 const servers: net.Server[] = [];
 let portA: number;
 let portB: number;
+let hashPort: number;
 let tlsPort = 0;
 
 async function serve(server: http.Server | https.Server): Promise<number> {
@@ -74,6 +77,26 @@ beforeAll(async () => {
   };
   portA = await serve(http.createServer(handler("A")));
   portB = await serve(http.createServer(handler("B")));
+  // Answers a POST with the SHA-256 of its body, then 64 MB of zeros.
+  hashPort = await serve(
+    http.createServer((req, res) => {
+      const hash = createHash("sha256");
+      req.on("data", (chunk: Buffer) => hash.update(chunk));
+      req.on("end", () => {
+        res.write(hash.digest("hex"));
+        const block = Buffer.alloc(1024 * 1024);
+        let left = 64;
+        const more = (): void => {
+          while (left > 0) {
+            left--;
+            if (!res.write(block)) return void res.once("drain", more);
+          }
+          res.end();
+        };
+        more();
+      });
+    }),
+  );
   if (hasOpenssl) {
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
@@ -96,8 +119,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function proxyWith(config: Partial<NetworkPolicyConfig>): NetworkProxy {
+/** A proxy as execward builds it: tunnels relayed in the kernel (unless `jsRelay`). */
+function proxyWith(config: Partial<NetworkPolicyConfig>, jsRelay = false): NetworkProxy {
   return new NetworkProxy({
+    ...(jsRelay ? {} : { relay: createKernelRelay(loadFdPassing()) }),
     policy: new NetworkPolicy({
       allowedDomains: [],
       deniedDomains: [],
@@ -109,10 +134,15 @@ function proxyWith(config: Partial<NetworkPolicyConfig>): NetworkProxy {
   });
 }
 
-function inSandbox(command: string, proxy: NetworkProxy, approver: Approver) {
+function inSandbox(
+  command: string,
+  proxy: NetworkProxy,
+  approver: Approver,
+  policy: SandboxPolicy = NO_NETWORK,
+) {
   return runIntercepted(command, {
     cwd: dir,
-    sandbox: { launcher, policy: NO_NETWORK },
+    sandbox: { launcher, policy },
     network: { proxy, approver },
   });
 }
@@ -143,6 +173,33 @@ describe.skipIf(missing !== undefined)(
         `A GET /plain\n [200]\nA GET /tunnel\n [200]\nA GET /socks\n [200]\n`,
       );
       expect(approver.requests).toEqual([]);
+    });
+
+    it.each([
+      ["the kernel relay", false],
+      ["the JavaScript relay", true],
+    ])("moves 64 MB both ways through a CONNECT tunnel intact, over %s", async (_name, js) => {
+      const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] }, js);
+      // Upload 64 MB through the tunnel; the server answers with its SHA-256 and 64 MB back.
+      const result = await inSandbox(
+        `head -c 67108864 /dev/urandom > up.bin
+         curl -sS --noproxy '' --proxytunnel -X POST --data-binary @up.bin -o down.bin http://127.0.0.1:${hashPort}/ &&
+         echo "$(sha256sum < up.bin | cut -d' ' -f1) $(head -c 64 down.bin) $(stat -c %s down.bin)"`,
+        proxy,
+        new SlowApprover("decline"),
+        {
+          ...NO_NETWORK,
+          type: "workspace-write",
+          writable_roots: [],
+          read_only_access: { type: "full-access" },
+          exclude_slash_tmp: true,
+          exclude_tmpdir_env_var: true,
+        } as SandboxPolicy,
+      );
+      const [local, remote, size] = result.stdout.trim().split(" ");
+      expect(result.stderr).toBe("");
+      expect(remote).toBe(local);
+      expect(size).toBe(String(64 * 1024 * 1024 + 64));
     });
 
     it.skipIf(!hasOpenssl)("tunnels HTTPS through CONNECT", async () => {
