@@ -194,7 +194,7 @@ describe.skipIf(missing !== undefined)(
           read_only_access: { type: "full-access" },
           exclude_slash_tmp: true,
           exclude_tmpdir_env_var: true,
-        } as SandboxPolicy,
+        },
       );
       const [local, remote, size] = result.stdout.trim().split(" ");
       expect(result.stderr).toBe("");
