@@ -85,9 +85,13 @@ export class NetworkPolicy {
   /** After DNS: refuses a destination any of whose addresses is non-public and not allowed. */
   checkResolved(rawHost: string, addresses: readonly string[]): NetworkVerdict | undefined {
     const host = normalizeHost(rawHost);
-    const local = addresses.find((address) => isNonPublicAddress(address));
-    if (local === undefined || this.#explicitlyLocal(host, addresses)) return undefined;
-    return this.#localDenied(host, local);
+    if (this.#explicitlyLocal(host, addresses)) return undefined;
+    const refused = addresses.find(
+      (address) =>
+        isNonPublicAddress(address) &&
+        !this.config.allowedLocalAddresses.some((cidr) => cidrContains(cidr, address)),
+    );
+    return refused === undefined ? undefined : this.#localDenied(host, refused);
   }
 
   #explicitlyLocal(host: string, addresses: readonly string[]): boolean {

@@ -255,11 +255,9 @@ export class NetworkProxy {
     const port = url.port === "" ? 80 : Number(url.port);
     const auth = await this.#authorize("http", url.hostname, port, context);
     if (!auth.ok) return this.#refuseAuthorization(res, auth);
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-    }
-    headers.host ??= url.host;
+    // The Host the server sees is the one the policy judged (RFC 9112 3.2.2): never the client's.
+    const headers = endToEndHeaders(req.headers);
+    headers.host = url.host;
     let connection: net.Socket;
     try {
       connection = await this.#connect(auth.addresses, port);
@@ -283,11 +281,11 @@ export class NetworkProxy {
     });
     upstream.once("timeout", () => upstream.destroy(new Error("upstream timed out")));
     upstream.once("response", (response) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
-      }
-      res.writeHead(response.statusCode ?? 502, response.statusMessage, out);
+      res.writeHead(
+        response.statusCode ?? 502,
+        response.statusMessage,
+        endToEndHeaders(response.headers),
+      );
       response.pipe(res);
       response.once("error", () => res.destroy());
     });
@@ -414,6 +412,21 @@ export class NetworkProxy {
       }
     })();
   }
+}
+
+/** Headers without the hop-by-hop ones, including those the Connection header names. */
+function endToEndHeaders(incoming: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const named = new Set(
+    String(incoming.connection ?? "")
+      .split(",")
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ""),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (!HOP_BY_HOP.has(name) && !named.has(name) && value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 function refuseHttp(
