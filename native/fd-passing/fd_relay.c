@@ -5,6 +5,7 @@
  * connection's throughput; this keeps the bytes in the kernel.
  *
  *   relay(fdA, fdB, callback(error: string | null, bytesAtoB: number, bytesBtoA: number))
+ *     -> cancel(): ends the relay now (both connections closed); harmless once it has ended
  *
  * Invariants:
  * - relay() duplicates both descriptors and owns the duplicates: the caller closes its own
@@ -42,7 +43,15 @@ typedef struct {
   uint64_t bytes;
 } direction_t;
 
+typedef struct relay relay_t;
+
+/* What the JavaScript cancel function holds: cleared when the relay is freed. */
 typedef struct {
+  relay_t *relay;
+} token_t;
+
+struct relay {
+  token_t *token;
   napi_env env;
   napi_ref callback;
   napi_async_context async;
@@ -53,7 +62,7 @@ typedef struct {
   int finishing;
   int handles_open;
   char error[128];
-} relay_t;
+};
 
 static void set_error(relay_t *r, const char *what, int err) {
   if (r->error[0] == '\0') snprintf(r->error, sizeof r->error, "%s: %s", what, strerror(err));
@@ -134,6 +143,7 @@ static void on_handle_closed(uv_handle_t *handle) {
   napi_delete_reference(env, r->callback);
   napi_async_destroy(env, r->async);
   napi_close_handle_scope(env, scope);
+  if (r->token != NULL) r->token->relay = NULL;
   free(r);
 }
 
@@ -183,6 +193,24 @@ static int open_pipe(direction_t *d) {
   if (size <= 0) size = fcntl(d->pipe_w, F_GETPIPE_SZ);
   d->capacity = size > 0 ? (size_t)size : 65536;
   return 0;
+}
+
+static napi_value cancel_js(napi_env env, napi_callback_info info) {
+  token_t *token = NULL;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&token);
+  if (token != NULL && token->relay != NULL) {
+    set_error(token->relay, "relay", ECANCELED);
+    finish(token->relay);
+  }
+  return NULL;
+}
+
+static void token_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  token_t *token = data;
+  if (token->relay != NULL) token->relay->token = NULL;
+  free(token);
 }
 
 napi_value fd_relay_js(napi_env env, napi_callback_info info) {
@@ -241,5 +269,15 @@ napi_value fd_relay_js(napi_env env, napi_callback_info info) {
     uv_poll_start(&r->poll[i], UV_READABLE, on_poll);
     r->polling[i] = UV_READABLE;
   }
-  return NULL;
+  napi_value cancel = NULL;
+  token_t *token = calloc(1, sizeof *token);
+  if (token != NULL && napi_create_function(env, "cancel", NAPI_AUTO_LENGTH, cancel_js, token, &cancel) == napi_ok &&
+      napi_add_finalizer(env, cancel, token, token_finalize, NULL, NULL) == napi_ok) {
+    token->relay = r;
+    r->token = token;
+    return cancel;
+  }
+  free(token);
+  napi_get_undefined(env, &cancel);
+  return cancel;
 }

@@ -23,12 +23,15 @@ export interface FdPassing {
   /** Bytes written; 0 if it would block. */
   sendmsg(fd: number, data: Buffer, fds?: readonly number[]): number;
   close(fd: number): void;
-  /** Relays between two stream sockets in the kernel; owns duplicates of both descriptors. */
+  /**
+   * Relays between two stream sockets in the kernel; owns duplicates of both descriptors.
+   * Returns a function that ends the relay at once.
+   */
   relay(
     fdA: number,
     fdB: number,
     done: (error: string | null, bytesAtoB: number, bytesBtoA: number) => void,
-  ): void;
+  ): (() => void) | undefined;
   watch(
     fd: number,
     callback: (status: number, readable: boolean, writable: boolean) => void,

@@ -50,7 +50,7 @@ function readBuffered(socket: net.Socket): Buffer {
 export function createKernelRelay(
   addon: FdPassing,
   log?: (message: string) => void,
-): (client: net.Socket, upstream: net.Socket) => Promise<boolean> {
+): (client: net.Socket, upstream: net.Socket) => Promise<(() => void) | undefined> {
   return async (client, upstream) => {
     const a = handleOf(client);
     const b = handleOf(upstream);
@@ -62,7 +62,7 @@ export function createKernelRelay(
       typeof a.readStop !== "function" ||
       typeof b.readStop !== "function"
     )
-      return false;
+      return undefined;
     a.readStop();
     b.readStop();
     client.pause();
@@ -72,12 +72,12 @@ export function createKernelRelay(
     const fromUpstream = readBuffered(upstream);
     if (fromClient.length > 0) await write(upstream, fromClient);
     if (fromUpstream.length > 0) await write(client, fromUpstream);
-    addon.relay(a.fd, b.fd, (error) => {
-      if (error !== null) log?.(`network: tunnel ended: ${error}`);
+    const cancel = addon.relay(a.fd, b.fd, (error) => {
+      if (error !== null && !error.includes("cancel")) log?.(`network: tunnel ended: ${error}`);
     });
     // The relay owns duplicates: closing these copies does not end the connection.
     client.destroy();
     upstream.destroy();
-    return true;
+    return cancel ?? (() => undefined);
   };
 }

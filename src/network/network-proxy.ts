@@ -54,10 +54,10 @@ export interface NetworkProxyOptions {
   readonly idleTimeoutMs?: number;
   readonly maxConnectionsPerContext?: number;
   /**
-   * Takes over an established tunnel (e.g. a kernel relay); resolves false to leave it to the
-   * JavaScript relay. Called after the tunnel's first bytes are written.
+   * Takes over an established tunnel (e.g. a kernel relay) and resolves with the function that
+   * ends it; undefined leaves it to the JavaScript relay. Called after the first bytes are written.
    */
-  readonly relay?: (client: net.Socket, upstream: net.Socket) => Promise<boolean>;
+  readonly relay?: (client: net.Socket, upstream: net.Socket) => Promise<(() => void) | undefined>;
 }
 
 type Authorization =
@@ -91,7 +91,8 @@ export class NetworkProxy {
   readonly #options: NetworkProxyOptions;
   readonly #http: http.Server;
   readonly #contexts = new WeakMap<net.Socket, ProxyClientContext>();
-  readonly #open = new Map<ProxyClientContext, Set<net.Socket>>();
+  /** Everything open on behalf of a context: client and upstream sockets, handed-over tunnels. */
+  readonly #open = new Map<ProxyClientContext, Set<{ destroy(): void }>>();
 
   constructor(options: NetworkProxyOptions) {
     this.#options = options;
@@ -108,18 +109,15 @@ export class NetworkProxy {
 
   /** Serves one client connection speaking `kind`, on behalf of `context`. */
   accept(socket: net.Socket, kind: "http" | "socks5", context: ProxyClientContext): void {
-    const open = this.#open.get(context) ?? new Set<net.Socket>();
-    this.#open.set(context, open);
-    if (open.size >= (this.#options.maxConnectionsPerContext ?? DEFAULT_MAX_CONNECTIONS)) {
+    if (
+      (this.#open.get(context)?.size ?? 0) >=
+      (this.#options.maxConnectionsPerContext ?? DEFAULT_MAX_CONNECTIONS)
+    ) {
       this.#options.log?.(`network: too many open connections for one command; refusing one`);
       socket.destroy();
       return;
     }
-    open.add(socket);
-    socket.once("close", () => {
-      open.delete(socket);
-      if (open.size === 0) this.#open.delete(context);
-    });
+    this.#track(context, socket);
     socket.on("error", () => undefined);
     socket.setTimeout(this.#options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => {
       socket.destroy();
@@ -131,8 +129,21 @@ export class NetworkProxy {
 
   /** Closes every connection opened for `context` (its command ended). */
   closeContext(context: ProxyClientContext): void {
-    for (const socket of this.#open.get(context) ?? []) socket.destroy();
+    for (const item of this.#open.get(context) ?? []) item.destroy();
     this.#open.delete(context);
+  }
+
+  /** Remembers a socket (or a tunnel's end function) until it closes or the context ends. */
+  #track(context: ProxyClientContext, item: net.Socket | { destroy(): void }): () => void {
+    const open = this.#open.get(context) ?? new Set();
+    this.#open.set(context, open);
+    open.add(item);
+    const forget = (): void => {
+      open.delete(item);
+      if (open.size === 0 && this.#open.get(context) === open) this.#open.delete(context);
+    };
+    if ("once" in item) item.once("close", forget);
+    return forget;
   }
 
   /** Listens on a loopback TCP port (benchmarks, and clients outside any sandbox). */
@@ -269,6 +280,7 @@ export class NetworkProxy {
         `execward proxy: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+    this.#track(context, connection);
     const upstream = http.request({
       createConnection: () => connection,
       port,
@@ -288,6 +300,8 @@ export class NetworkProxy {
       );
       response.pipe(res);
       response.once("error", () => res.destroy());
+      // One upstream connection per request: it ends with the response.
+      response.once("end", () => connection.end());
     });
     upstream.once("error", (error) => {
       if (!res.headersSent) refuseHttp(res, 502, undefined, `execward proxy: ${error.message}`);
@@ -339,14 +353,23 @@ export class NetworkProxy {
     }
     socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
     if (head.length > 0) upstream.write(head);
-    await this.#tunnel(socket, upstream);
+    await this.#tunnel(context, socket, upstream);
   }
 
-  async #tunnel(client: net.Socket, upstream: net.Socket): Promise<void> {
+  async #tunnel(
+    context: ProxyClientContext,
+    client: net.Socket,
+    upstream: net.Socket,
+  ): Promise<void> {
+    this.#track(context, upstream);
     const relay = this.#options.relay;
     if (relay !== undefined) {
       try {
-        if (await relay(client, upstream)) return;
+        const end = await relay(client, upstream);
+        if (end !== undefined) {
+          this.#track(context, { destroy: end });
+          return;
+        }
       } catch (error) {
         this.#options.log?.(`network: tunnel hand-over failed: ${String(error)}`);
         client.destroy();
@@ -405,7 +428,7 @@ export class NetworkProxy {
         socket.write(socksReply(0));
         const rest = reader.release();
         if (rest.length > 0) upstream.write(rest);
-        await this.#tunnel(socket, upstream);
+        await this.#tunnel(context, socket, upstream);
       } catch {
         clearTimeout(handshake);
         socket.destroy();

@@ -3,14 +3,15 @@
 // proxy. Allowed passes, denied gets 403, unknown destinations are asked about once per
 // (host, protocol, port), answers are remembered as they should be, and nothing gets around
 // the proxy. Skipped, with the reason, where bwrap or curl is missing.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
-import type net from "node:net";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -202,6 +203,30 @@ describe.skipIf(missing !== undefined)(
       expect(size).toBe(String(64 * 1024 * 1024 + 64));
     });
 
+    it("relays a server that speaks first, and ends the tunnel with the command", async () => {
+      let closed!: () => void;
+      const serverSawClose = new Promise<void>((resolve) => (closed = resolve));
+      const idle = net.createServer((socket) => {
+        socket.write("hello from an idle server\n");
+        socket.on("error", () => undefined);
+        socket.once("close", closed);
+      });
+      servers.push(idle);
+      await new Promise<void>((resolve) => idle.listen(0, "127.0.0.1", resolve));
+      const port = (idle.address() as net.AddressInfo).port;
+      const result = await inSandbox(
+        `exec 3<>/dev/tcp/127.0.0.1/3128
+         printf 'CONNECT 127.0.0.1:${port} HTTP/1.1\\r\\n\\r\\n' >&3
+         head -n 3 <&3 | tr -d '\\r'`,
+        proxyWith({ allowedDomains: ["127.0.0.1"] }),
+        new SlowApprover("decline", 0),
+      );
+      expect(result.stdout).toBe(
+        "HTTP/1.1 200 Connection Established\n\nhello from an idle server\n",
+      );
+      await serverSawClose;
+    });
+
     it.skipIf(!hasOpenssl)("tunnels HTTPS through CONNECT", async () => {
       const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
       const result = await inSandbox(
@@ -319,6 +344,60 @@ describe.skipIf(missing !== undefined)(
       const exact = proxyWith({ allowedDomains: ["localhost"] });
       const allowed = await inSandbox(curl(`http://localhost:${portA}/named`), exact, approver);
       expect(allowed.stdout).toBe("A GET /named\n [200]\n");
+    });
+  },
+);
+
+describe.skipIf(missing !== undefined || spawnSync("python3", ["-c", "pass"]).status !== 0)(
+  `network approvals on the terminal in execward run${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
+  () => {
+    it("asks on the terminal, names the destination and the command; 'always' covers the run", async () => {
+      // A real pseudo-terminal: answers "a" to the first question, counts the questions.
+      const driver = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+answered = 0
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if out.count(b"[a]lways for this run: ") > answered:
+        answered += 1
+        os.write(fd, b"a\\n")
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+`;
+      // Asynchronous: the servers answering curl live in this process.
+      const { stdout: output } = await promisify(execFile)(
+        "python3",
+        [
+          "-c",
+          driver,
+          process.execPath,
+          CLI_PATH,
+          "run",
+          "--no-discover",
+          "--sandbox",
+          "read-only",
+          "--allow-local-address",
+          "127.0.0.1",
+          "--",
+          `${curl(`http://127.0.0.1:${portA}/tty1`)}; ${curl(`http://127.0.0.1:${portA}/tty2`)}`,
+        ],
+        { cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir }, encoding: "utf8" },
+      );
+      expect(output.match(/allow network access to/g)).toHaveLength(1);
+      expect(output).toContain(`execward: allow network access to http://127.0.0.1:${portA}?`);
+      expect(output).toContain("for curl -sS");
+      expect(output).toContain("A GET /tty1");
+      expect(output).toContain("A GET /tty2");
     });
   },
 );
