@@ -3,7 +3,7 @@
 // proxy. Allowed passes, denied gets 403, unknown destinations are asked about once per
 // (host, protocol, port), answers are remembered as they should be, and nothing gets around
 // the proxy. Skipped, with the reason, where bwrap or curl is missing.
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
@@ -11,7 +11,6 @@ import https from "node:https";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -29,6 +28,7 @@ import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
+import { runInPty } from "../helpers/pty.js";
 
 const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
 const missing =
@@ -352,34 +352,9 @@ describe.skipIf(missing !== undefined || spawnSync("python3", ["-c", "pass"]).st
   `network approvals on the terminal in execward run${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
     it("asks on the terminal, names the destination and the command; 'always' covers the run", async () => {
-      // A real pseudo-terminal: answers "a" to the first question, counts the questions.
-      const driver = `
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b""
-answered = 0
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    if out.count(b"[a]lways for this run: ") > answered:
-        answered += 1
-        os.write(fd, b"a\\n")
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-`;
-      // Asynchronous: the servers answering curl live in this process.
-      const { stdout: output } = await promisify(execFile)(
-        "python3",
+      // A real terminal that answers "a" (always for this run) to every question.
+      const output = await runInPty(
         [
-          "-c",
-          driver,
           process.execPath,
           CLI_PATH,
           "run",
@@ -391,7 +366,11 @@ sys.stdout.write(out.decode(errors="replace"))
           "--",
           `${curl(`http://127.0.0.1:${portA}/tty1`)}; ${curl(`http://127.0.0.1:${portA}/tty2`)}`,
         ],
-        { cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir }, encoding: "utf8" },
+        {
+          cwd: dir,
+          env: { PATH: "/usr/bin:/bin", HOME: dir },
+          answer: { prompt: "[a]lways for this run: ", reply: "a\n" },
+        },
       );
       expect(output.match(/allow network access to/g)).toHaveLength(1);
       expect(output).toContain(`execward: allow network access to http://127.0.0.1:${portA}?`);

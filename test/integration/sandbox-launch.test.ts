@@ -2,7 +2,7 @@
 // closed (no bwrap, no user namespaces) with a reason and nothing run, upstream's /proc retry,
 // exec-wrapper mode inside the sandbox, and a sandboxed command unable to type into the
 // terminal it was started from.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -14,6 +14,7 @@ import { nativePaths } from "../../src/escalation/native-addon.js";
 import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
+import { runInPty } from "../helpers/pty.js";
 import { runCli } from "../helpers/run-cli.js";
 import { HAS_UPSTREAM, UPSTREAM_PATCHED_BASH } from "../helpers/upstream.js";
 
@@ -211,33 +212,13 @@ exec ${realBwrap} "$@"`,
 
     it.skipIf(!hasPython)(
       "a sandboxed command cannot type into the terminal it was started from (TIOCSTI)",
-      ({ skip }) => {
-        const attempt = (sandbox: string): string => {
+      async ({ skip }) => {
+        const attempt = (sandbox: string): Promise<string> => {
           const inject =
             'python3 -c \'import fcntl, termios\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b"X"); print("injected")\nexcept OSError as e:\n    print("refused:", e.strerror)\'';
           // A real pseudo-terminal, the controlling terminal of `execward run`.
-          const driver = `
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-`;
-          return execFileSync(
-            "python3",
+          return runInPty(
             [
-              "-c",
-              driver,
               process.execPath,
               CLI_PATH,
               "run",
@@ -247,14 +228,14 @@ sys.stdout.write(out.decode(errors="replace"))
               "--",
               inject,
             ],
-            { cwd: dir, env: ENV, encoding: "utf8" },
+            { cwd: dir, env: ENV },
           );
         };
-        const control = attempt("danger-full-access");
+        const control = await attempt("danger-full-access");
         // The kernel refuses TIOCSTI outright (dev.tty.legacy_tiocsti=0): nothing to prove.
         if (!control.includes("injected"))
           skip(`the host refuses TIOCSTI even unsandboxed: ${control.trim()}`);
-        const sandboxed = attempt("read-only");
+        const sandboxed = await attempt("read-only");
         expect(sandboxed).toContain("refused: Operation not permitted");
         expect(sandboxed).not.toContain("injected");
       },

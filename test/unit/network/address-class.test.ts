@@ -3,21 +3,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { isExecwardError } from "../../../src/errors.js";
 import {
   cidrContains,
   isIpLiteral,
   isNonPublicAddress,
 } from "../../../src/network/address-class.js";
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isExecwardError(error) ? error.code : `not an ExecwardError: ${String(error)}`;
-  }
-  return undefined;
-}
+import { errorCode } from "../../helpers/error-code.js";
 
 describe("isIpLiteral", () => {
   it.each([

@@ -11,18 +11,10 @@ import {
   parseHostPattern,
   type HostList,
 } from "../../../src/network/host-pattern.js";
+import { errorCode } from "../../helpers/error-code.js";
 
 function matches(pattern: string, host: string, list: HostList = "allowed"): boolean {
   return matchesHost(parseHostPattern(pattern, list), normalizeHost(host));
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isExecwardError(error) ? error.code : `not an ExecwardError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 describe("normalizeHost", () => {

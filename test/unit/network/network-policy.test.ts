@@ -1,13 +1,13 @@
 // NetworkPolicy: deny wins, allow/ask/deny per host, local IP literals, the after-DNS check.
 import { describe, expect, it } from "vitest";
 
-import { isExecwardError } from "../../../src/errors.js";
 import {
   NetworkPolicy,
   PROXY_ERROR_HEADER,
   type NetworkPolicyConfig,
   type NetworkVerdict,
 } from "../../../src/network/network-policy.js";
+import { errorCode } from "../../helpers/error-code.js";
 
 function policy(config: Partial<NetworkPolicyConfig> = {}): NetworkPolicy {
   return new NetworkPolicy({
@@ -23,15 +23,6 @@ function policy(config: Partial<NetworkPolicyConfig> = {}): NetworkPolicy {
 function summary(verdict: NetworkVerdict | undefined): string | undefined {
   if (verdict === undefined) return undefined;
   return verdict.kind === "deny" ? `deny:${verdict.reason}` : verdict.kind;
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    return isExecwardError(error) ? error.code : `not an ExecwardError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 describe("NetworkPolicy.decide", () => {
