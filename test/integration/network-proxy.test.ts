@@ -386,6 +386,7 @@ describe.skipIf(missing !== undefined)(
   () => {
     async function connect(
       elicitation?: (message: string) => Promise<ElicitResult>,
+      extraArgs: readonly string[] = [],
     ): Promise<Client> {
       const client = new Client(
         { name: "test", version: "1.0.0" },
@@ -399,7 +400,7 @@ describe.skipIf(missing !== undefined)(
       await client.connect(
         new StdioClientTransport({
           command: process.execPath,
-          args: [CLI_PATH, "mcp", "--allow-local-address", "127.0.0.1"],
+          args: [CLI_PATH, "mcp", "--allow-local-address", "127.0.0.1", ...extraArgs],
           env: { PATH: "/usr/bin:/bin", HOME: dir, CODEX_HOME: path.join(dir, "codex-home") },
           stderr: "ignore",
         }),
@@ -431,6 +432,23 @@ describe.skipIf(missing !== undefined)(
           `Allow network access to \`http://127.0.0.1:${portA}\` for the command \`curl -sS`,
         );
         expect(messages[0]).toContain("127.0.0.1 is not in the allowed domains");
+      } finally {
+        await client.close();
+      }
+    });
+
+    it("an unanswered question times out as a deny, and is asked again next time", async () => {
+      let asked = 0;
+      const client = await connect(() => {
+        asked++;
+        return new Promise<ElicitResult>(() => undefined);
+      }, ["--elicitation-timeout-ms", "300"]);
+      try {
+        const first = await shellOutput(client, curl(`http://127.0.0.1:${portA}/late`));
+        expect(first).toContain(" [403]");
+        expect(first).toContain("went unanswered");
+        await shellOutput(client, curl(`http://127.0.0.1:${portA}/late`));
+        expect(asked).toBe(2);
       } finally {
         await client.close();
       }
