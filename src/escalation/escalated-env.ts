@@ -68,12 +68,31 @@ export function isDroppedFromEscalation(name: string, value: string): boolean {
   );
 }
 
+/** Variables execward set for the sandbox only, and what they were before (if anything). */
+export interface InsideOnlyEnv {
+  readonly inside: Readonly<Record<string, string>>;
+  readonly outside: Readonly<Record<string, string>>;
+}
+
+/**
+ * `insideOnly`: variables that make sense only inside the sandbox (the proxy's in-sandbox
+ * address, `HTTP_PROXY=http://127.0.0.1:3128`: outside, that is the host's loopback, where
+ * anything might listen). While they still have exactly that value, the escalated program gets
+ * the value from before the sandbox instead, or nothing.
+ */
 export function sanitizeEscalatedEnv(
   env: Readonly<Record<string, string>>,
+  insideOnly: InsideOnlyEnv = { inside: {}, outside: {} },
 ): Record<string, string> {
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!isDroppedFromEscalation(name, value)) clean[name] = value;
+    if (isDroppedFromEscalation(name, value)) continue;
+    if (insideOnly.inside[name] === value) {
+      const before = insideOnly.outside[name];
+      if (before !== undefined && !isDroppedFromEscalation(name, before)) clean[name] = before;
+      continue;
+    }
+    clean[name] = value;
   }
   return clean;
 }

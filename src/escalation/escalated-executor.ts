@@ -10,7 +10,7 @@ import { spawn, type StdioOptions } from "node:child_process";
 import os from "node:os";
 
 import type { ProcessRegistry } from "../exec/process-registry.js";
-import { sanitizeEscalatedEnv } from "./escalated-env.js";
+import { sanitizeEscalatedEnv, type InsideOnlyEnv } from "./escalated-env.js";
 import type { ExecRequest } from "./escalation-policy.js";
 import type { FdPassing } from "./native-addon.js";
 
@@ -34,6 +34,8 @@ export interface EscalatedExecutor {
 export function createEscalatedExecutor(
   addon: FdPassing,
   registry: ProcessRegistry,
+  /** Variables only meaningful inside the sandbox (see sanitizeEscalatedEnv). */
+  insideOnly?: InsideOnlyEnv,
 ): EscalatedExecutor {
   return {
     start(request, targets, fds) {
@@ -46,7 +48,7 @@ export function createEscalatedExecutor(
         child = spawn(request.file, request.argv.slice(1), {
           argv0: request.argv[0] ?? request.file,
           cwd: request.workdir,
-          env: sanitizeEscalatedEnv(request.env),
+          env: sanitizeEscalatedEnv(request.env, insideOnly),
           stdio,
           detached: true,
         });

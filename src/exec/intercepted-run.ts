@@ -94,10 +94,19 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   const addon = loadFdPassing();
   const paths = nativePaths();
   const registry = new ProcessRegistry();
+  // With the proxy, the command's environment points at the sandbox's own 127.0.0.1:3128:
+  // meaningless (or worse, somebody else's port) for a program escalated outside.
+  const proxied = options.sandbox?.sandboxed === true && options.network !== undefined;
+  const sandboxProxyEnv = proxied
+    ? proxyEnv(SANDBOX_HTTP_PROXY_PORT, SANDBOX_SOCKS_PROXY_PORT)
+    : {};
   const server = new EscalationServer({
     addon,
     policy: options.policy,
-    executor: createEscalatedExecutor(addon, registry),
+    executor: createEscalatedExecutor(addon, registry, {
+      inside: sandboxProxyEnv,
+      outside: options.env,
+    }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   const clientFd = server.start();
@@ -131,7 +140,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   if (sandboxed && options.network !== undefined) {
     channel = openNetworkChannel(addon, options.network.proxy, options.network.context);
     stdio.push(channel.childFd);
-    Object.assign(env, proxyEnv(SANDBOX_HTTP_PROXY_PORT, SANDBOX_SOCKS_PROXY_PORT));
+    Object.assign(env, sandboxProxyEnv);
   }
   const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
   const launch = options.sandbox?.wrap({

@@ -319,6 +319,21 @@ describe.skipIf(missing !== undefined)(
       expect(approver.requests).toEqual([]);
     });
 
+    it("gives escalated programs, which run outside, the proxy settings from before the sandbox", async () => {
+      const result = await runIntercepted(
+        `echo "inside: $http_proxy"; printenv http_proxy || echo "escalated: none"`,
+        {
+          cwd: dir,
+          rules: `prefix_rule(pattern=["printenv"], decision="allow")\n`,
+          env: { http_proxy: "http://corporate.example:8080" },
+          sandbox: { launcher, policy: NO_NETWORK },
+          network: { proxy: proxyWith({}), approver: new SlowApprover("decline", 0) },
+        },
+      );
+      // Inside, the sandbox's proxy; outside, the caller's own again.
+      expect(result.stdout).toBe("inside: http://127.0.0.1:3128\nhttp://corporate.example:8080\n");
+    });
+
     it("cannot go around the proxy", async () => {
       const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
       const result = await inSandbox(
