@@ -196,14 +196,15 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   const onSignal = (signal: NodeJS.Signals): void => {
     run.child.kill(signal);
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
+  // Ctrl-C reaches the whole foreground group; execward must outlive the command long enough to
+  // end its escalated programs and remove the sandbox's mount points.
+  const signals = ["SIGTERM", "SIGHUP", "SIGINT"] as const;
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     const exit = await run.exit;
     await run.cleanedUp;
     return exit.exitCode;
   } finally {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGHUP", onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }
