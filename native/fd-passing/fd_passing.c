@@ -10,6 +10,7 @@
  *                                                 data.length === 0 with no fds: end of stream
  *   sendmsg(fd, data: Buffer, fds: number[]) -> bytes written (0 if it would block)
  *   close(fd)
+ *   tryLock(fd, exclusive) -> boolean            flock(LOCK_SH | LOCK_EX, non-blocking)
  *   watch(fd, callback) -> Watcher { start(readable, writable), stop(), close() }
  *   relay(fdA, fdB, callback)                    kernel-side tunnel relaying (fd_relay.c)
  *
@@ -28,6 +29,8 @@
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -102,6 +105,25 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "close(fd)");
   if (close(fd) != 0 && errno != EINTR) return throw_errno(env, "close", errno);
   return NULL;
+}
+
+/* tryLock(fd, exclusive) -> true if taken, false if somebody else holds a conflicting lock. */
+static napi_value js_try_lock(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd;
+  bool exclusive = false;
+  if (argc < 2 || !get_fd(env, argv[0], &fd) || napi_get_value_bool(env, argv[1], &exclusive) != napi_ok)
+    return throw_type(env, "tryLock(fd, exclusive)");
+  int rc;
+  do {
+    rc = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0 && errno != EWOULDBLOCK) return throw_errno(env, "flock", errno);
+  napi_value result;
+  napi_get_boolean(env, rc == 0, &result);
+  return result;
 }
 
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
@@ -361,6 +383,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvmsg", NULL, js_recvmsg, NULL, NULL, NULL, napi_default, NULL},
       {"sendmsg", NULL, js_sendmsg, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -10,7 +10,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { isExecwardError } from "../errors.js";
 import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
-import { nativePaths } from "../escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
 import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
@@ -22,7 +22,6 @@ import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
 import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
-import { loadFdPassing } from "../escalation/native-addon.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
@@ -136,6 +135,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
   // Mount points left by a call are kept for a second, so a burst of calls reuses them.
   const sandbox = new LinuxSandbox({
     init: nativePaths().sandboxInit,
+    locks: loadFdPassing(),
     bwrap: parsed.values.get("bwrap")?.[0],
     pathEnv: io.env.PATH,
     log,

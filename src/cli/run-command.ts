@@ -13,7 +13,7 @@ import { createTtyApprover } from "../approval/tty-approver.js";
 import { computeAskList } from "../escalation/ask-list.js";
 import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { isExecwardError } from "../errors.js";
-import { nativePaths } from "../escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
 import {
   runRequirements,
   startInterceptedRun,
@@ -22,7 +22,6 @@ import {
 import { PolicyError } from "../policy/index.js";
 import { networkContext } from "../exec/network-context.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
-import { loadFdPassing } from "../escalation/native-addon.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
@@ -127,6 +126,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   const execWrapper = mode === "exec-wrapper" ? nativePaths().wrapper : undefined;
   const sandbox = new LinuxSandbox({
     init: nativePaths().sandboxInit,
+    locks: loadFdPassing(),
     bwrap: parsed.values.get("bwrap")?.[0],
     pathEnv: io.env.PATH,
     log: (message) => io.stderr.write(`${message}\n`),

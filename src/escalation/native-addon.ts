@@ -23,6 +23,8 @@ export interface FdPassing {
   /** Bytes written; 0 if it would block. */
   sendmsg(fd: number, data: Buffer, fds?: readonly number[]): number;
   close(fd: number): void;
+  /** flock(2) without waiting: true when taken, false when a conflicting lock is held. */
+  tryLock(fd: number, exclusive: boolean): boolean;
   /**
    * Relays between two stream sockets in the kernel; owns duplicates of both descriptors.
    * Returns a function that ends the relay at once.

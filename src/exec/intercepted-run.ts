@@ -85,10 +85,8 @@ export interface InterceptedRun {
 
 /** The shell's descriptor number for the escalation socket. */
 const SOCKET_FD_IN_SHELL = 3;
-/** bwrap's JSON status pipe (sandboxed runs only). */
-const STATUS_FD = 4;
 /** The network bridge's channel to the proxy (sandboxed runs with a proxy only). */
-const CHANNEL_FD = 5;
+const CHANNEL_FD = 4;
 
 export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
   const addon = loadFdPassing();
@@ -135,7 +133,6 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       ? ["inherit", "inherit", "inherit", clientFd]
       : ["ignore", "pipe", "pipe", clientFd];
   const sandboxed = options.sandbox?.sandboxed === true;
-  if (sandboxed) stdio.push("pipe");
   let channel: NetworkChannel | undefined;
   if (sandboxed && options.network !== undefined) {
     channel = openNetworkChannel(addon, options.network.proxy, options.network.context);
@@ -147,7 +144,6 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     command: shellArgv,
     env,
     insideOnly: ["LD_PRELOAD"],
-    ...(sandboxed ? { statusFd: STATUS_FD } : {}),
     ...(channel === undefined
       ? {}
       : {
@@ -186,9 +182,6 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     channel?.releaseChildFd();
   }
   registry.add(child, { groupLeader: options.foreground !== true });
-  const status = child.stdio[STATUS_FD];
-  if (sandboxed && status !== null && status !== undefined && "setEncoding" in status)
-    options.sandbox?.observeStatus(status);
 
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {

@@ -74,8 +74,6 @@ export interface BwrapPlanInput {
   readonly setenv: Readonly<Record<string, string>>;
   /** execward-sandbox-init: runs first inside, installs the seccomp filter, execs the command. */
   readonly init: string;
-  /** bwrap writes its JSON status (child pid, namespaces, exit code) here. */
-  readonly statusFd?: number;
   /** Proxy bridges the init starts inside (loopback port -> connections handed over the fd). */
   readonly bridges?: readonly NetworkBridge[];
   readonly command: readonly string[];
@@ -91,7 +89,6 @@ export function restrictsReads(policy: SandboxPolicy): boolean {
 export function planBwrapArgv(input: BwrapPlanInput): string[] {
   const argv = ["--new-session", "--die-with-parent", "--unshare-user", "--cap-drop", "ALL"];
   if (input.disableUserns) argv.push("--disable-userns");
-  if (input.statusFd !== undefined) argv.push("--json-status-fd", String(input.statusFd));
   if (restrictsReads(input.policy)) {
     const view = input.readable ?? {
       binds: [],

@@ -30,7 +30,11 @@ import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import { runInPty } from "../helpers/pty.js";
 
-const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
+const launcher = new LinuxSandbox({
+  init: nativePaths().sandboxInit,
+  pathEnv: "/usr/bin:/bin",
+  locks: loadFdPassing(),
+});
 const missing =
   (await launcher.capabilities().then(
     () => undefined,

@@ -11,12 +11,16 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
 import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { runIntercepted, type InterceptedOptions } from "../helpers/intercepted.js";
 
-const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
+const launcher = new LinuxSandbox({
+  init: nativePaths().sandboxInit,
+  pathEnv: "/usr/bin:/bin",
+  locks: loadFdPassing(),
+});
 const unavailable = await launcher.capabilities().then(
   () => undefined,
   (error: unknown) => (error as Error).message,

@@ -10,7 +10,7 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
 import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
@@ -18,7 +18,11 @@ import { runInPty } from "../helpers/pty.js";
 import { runCli } from "../helpers/run-cli.js";
 import { HAS_UPSTREAM, UPSTREAM_PATCHED_BASH } from "../helpers/upstream.js";
 
-const launcher = new LinuxSandbox({ init: nativePaths().sandboxInit, pathEnv: "/usr/bin:/bin" });
+const launcher = new LinuxSandbox({
+  init: nativePaths().sandboxInit,
+  pathEnv: "/usr/bin:/bin",
+  locks: loadFdPassing(),
+});
 const unavailable = await launcher.capabilities().then(
   () => undefined,
   (error: unknown) => (error as Error).message,

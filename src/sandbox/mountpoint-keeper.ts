@@ -1,0 +1,153 @@
+/**
+ * The mount points execward's sandboxes need on the host for protected names that do not exist
+ * (`.git`, `.codex`, `.agents` in a writable root: bwrap can only cover a name that exists, so
+ * an empty directory is created for it), kept safe across commands and across execward
+ * processes by file locks on the directories themselves:
+ * - every command holds a shared lock (flock LOCK_SH) on each of its mount points from before
+ *   bwrap starts until it ends;
+ * - a mount point is removed only under an exclusive lock, which no command can hold while
+ *   another holds its shared one. Removing a mount point that a running sandbox has mounted
+ *   would detach it there, and that sandbox could then create the name it must not;
+ * - removal waits `cleanupDelayMs` after the last use, so a burst of calls reuses the directory.
+ * Directories are removed only while empty; anything unexpected leaves them in place.
+ */
+import { constants, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync } from "node:fs";
+
+import { ExecwardError } from "../errors.js";
+
+/** flock(2), as the fd-passing addon offers it. */
+export interface FileLocks {
+  tryLock(fd: number, exclusive: boolean): boolean;
+  close(fd: number): void;
+}
+
+export interface MountpointHold {
+  /** Ends this command's use of its mount points. */
+  release(): Promise<void>;
+}
+
+const HOLD_ATTEMPTS = 50;
+const HOLD_RETRY_MS = 10;
+const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+export class MountpointKeeper {
+  readonly #locks: FileLocks;
+  readonly #cleanupDelayMs: number;
+  readonly #log: ((message: string) => void) | undefined;
+  /** Mount points used since the last removal pass. */
+  readonly #candidates = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(locks: FileLocks, cleanupDelayMs: number, log?: (message: string) => void) {
+    this.#locks = locks;
+    this.#cleanupDelayMs = cleanupDelayMs;
+    this.#log = log;
+  }
+
+  /** Creates (if needed) and share-locks each mount point; throws if one cannot be held. */
+  async hold(paths: readonly string[]): Promise<MountpointHold> {
+    const fds: number[] = [];
+    try {
+      for (const path of paths) fds.push(await this.#holdOne(path));
+    } catch (error) {
+      for (const fd of fds) this.#locks.close(fd);
+      throw error;
+    }
+    for (const path of paths) this.#candidates.add(path);
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        for (const fd of fds) this.#locks.close(fd);
+        if (this.#cleanupDelayMs <= 0) {
+          this.#removeUnused(paths);
+          return;
+        }
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          this.#removeUnused([...this.#candidates]);
+        }, this.#cleanupDelayMs);
+        this.#timer.unref();
+        await Promise.resolve();
+      },
+    };
+  }
+
+  /** Removes every unused mount point now (a server calls this before it exits). */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#removeUnused([...this.#candidates]);
+    return Promise.resolve();
+  }
+
+  async #holdOne(path: string): Promise<number> {
+    for (let attempt = 0; attempt < HOLD_ATTEMPTS; attempt++) {
+      try {
+        mkdirSync(path, { mode: 0o755 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotHold(path, error);
+      }
+      let fd: number;
+      try {
+        fd = openSync(path, DIRECTORY_FLAGS);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") continue; // removed meanwhile: create it again
+        throw cannotHold(path, error);
+      }
+      // Taken only while nobody removes it; and it must still be the directory at `path`.
+      if (this.#locks.tryLock(fd, false) && sameDirectory(fd, path)) return fd;
+      this.#locks.close(fd);
+      await new Promise((resolve) => setTimeout(resolve, HOLD_RETRY_MS));
+    }
+    throw cannotHold(path, new Error("another process keeps removing or locking it"));
+  }
+
+  #removeUnused(paths: readonly string[]): void {
+    for (const path of paths) {
+      let fd: number;
+      try {
+        fd = openSync(path, DIRECTORY_FLAGS);
+      } catch {
+        this.#candidates.delete(path);
+        continue;
+      }
+      try {
+        // Synchronous from the lock to the removal: no command of ours starts in between, and
+        // another process's command waits for the lock.
+        if (!this.#locks.tryLock(fd, true)) continue; // in use: its user removes it later
+        this.#candidates.delete(path);
+        if (sameDirectory(fd, path)) rmdirSync(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "ENOENT")
+          this.#log?.(
+            `execward: could not remove the sandbox mount point ${path}: ${String(error)}`,
+          );
+      } finally {
+        this.#locks.close(fd);
+      }
+    }
+  }
+}
+
+function sameDirectory(fd: number, path: string): boolean {
+  try {
+    const held = fstatSync(fd);
+    const named = lstatSync(path);
+    return named.isDirectory() && held.ino === named.ino && held.dev === named.dev;
+  } catch {
+    return false;
+  }
+}
+
+function cannotHold(path: string, cause: unknown): ExecwardError {
+  return new ExecwardError(
+    "sandbox_unavailable",
+    `cannot prepare the sandbox's cover for ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    { cause },
+  );
+}
