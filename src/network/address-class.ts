@@ -58,6 +58,12 @@ const NON_PUBLIC_IPV6: readonly Block[] = [
   "fe80::/10", // link-local
   "fec0::/10", // site-local (deprecated, still routed locally by some stacks)
   "ff00::/8", // multicast
+  // Tunnelling prefixes that carry an IPv4 address somewhere inside (6to4, Teredo, local-use
+  // NAT64): rare on purpose, and judging the embedded address right is not worth the risk of
+  // judging it wrong, so they are not "the internet" unless allowed explicitly.
+  "2002::/16", // 6to4
+  "2001::/32", // Teredo
+  "64:ff9b:1::/48", // local-use NAT64
 ].map(knownBlock);
 
 /** IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up going to. */

@@ -94,6 +94,11 @@ describe("isNonPublicAddress", () => {
     "64:ff9b::10.0.0.1",
     "64:ff9b::a9fe:a9fe",
     "64:ff9b::7f00:1",
+    // tunnelling prefixes carrying an IPv4 address: never "the internet" without an allowance
+    "2002:7f00:1::1", // 6to4 for 127.0.0.1
+    "2002:808:808::1", // 6to4, even for a public IPv4
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+    "64:ff9b:1::808:808", // local-use NAT64
   ])("%s is non-public", (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
   });
