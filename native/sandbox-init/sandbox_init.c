@@ -19,6 +19,9 @@
  *                                                 where bwrap lacks --disable-userns)
  *   clone3                                        ENOSYS (its flags sit behind a pointer the
  *                                                 filter cannot read; libc falls back to clone)
+ *   keyctl / add_key / request_key                EPERM (the user's kernel keyrings are shared
+ *                                                 with the host session)
+ *   bpf / userfaultfd / perf_event_open           EPERM (attack surface, not tools)
  *   x32 syscalls, any other architecture          EPERM / killed
  *
  * Network bridge (`--bridge`): the sandbox has an empty network namespace; the proxy lives
@@ -175,6 +178,15 @@ static void install_filter(void) {
   refuse(&p, __NR_io_uring_enter, EPERM);
   refuse(&p, __NR_io_uring_register, EPERM);
   refuse(&p, __NR_clone3, ENOSYS);
+  /* The kernel keyrings are per user, not per sandbox: keys stored there by the host session
+   * (Kerberos tickets, cached credentials) must stay out of reach. */
+  refuse(&p, __NR_keyctl, EPERM);
+  refuse(&p, __NR_add_key, EPERM);
+  refuse(&p, __NR_request_key, EPERM);
+  /* Kernel attack surface no sandboxed tool needs. */
+  refuse(&p, __NR_bpf, EPERM);
+  refuse(&p, __NR_userfaultfd, EPERM);
+  refuse(&p, __NR_perf_event_open, EPERM);
   refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCSTI, EPERM);
   refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCLINUX, EPERM);
   refuse_when_arg_has_bits(&p, __NR_unshare, 0, CLONE_NEWUSER, EPERM);

@@ -271,14 +271,19 @@ print("socketpair:", b.recv(1).decode())
       },
     );
 
-    it.skipIf(!hasPython)("refuses io_uring and typing into a terminal (TIOCSTI)", async () => {
-      const result = await sandboxed(
-        `python3 -c '
+    it.skipIf(!hasPython)(
+      "refuses io_uring, the user's keyrings and typing into a terminal (TIOCSTI)",
+      async () => {
+        const result = await sandboxed(
+          `python3 -c '
 import ctypes, os, fcntl, termios
 libc = ctypes.CDLL(None, use_errno=True)
 params = ctypes.create_string_buffer(120)
 fd = libc.syscall(425, 4, params)
 print("io_uring:", "created" if fd >= 0 else os.strerror(ctypes.get_errno()))
+keyctl = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
+ring = libc.syscall(keyctl, 0, -4, 0)  # KEYCTL_GET_KEYRING_ID of the user keyring
+print("keyctl:", "reached" if ring >= 0 else os.strerror(ctypes.get_errno()))
 master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)
 try:
     fcntl.ioctl(master, termios.TIOCSTI, b"X")
@@ -286,11 +291,12 @@ try:
 except OSError as e:
     print("tiocsti:", e.strerror)
 '`,
-        READ_ONLY,
-      );
-      expect(result.stdout).toBe(
-        "io_uring: Operation not permitted\ntiocsti: Operation not permitted\n",
-      );
-    });
+          READ_ONLY,
+        );
+        expect(result.stdout).toBe(
+          "io_uring: Operation not permitted\nkeyctl: Operation not permitted\ntiocsti: Operation not permitted\n",
+        );
+      },
+    );
   },
 );
