@@ -19,28 +19,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approval/approver.js";
-import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../src/escalation/native-addon.js";
 import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
 import { NetworkPolicy, type NetworkPolicyConfig } from "../../src/network/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
-import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import { runInPty } from "../helpers/pty.js";
 
-const launcher = new LinuxSandbox({
-  init: nativePaths().sandboxInit,
-  pathEnv: "/usr/bin:/bin",
-  locks: loadFdPassing(),
-});
 const missing =
-  (await launcher.capabilities().then(
-    () => undefined,
-    (error: unknown) => (error as Error).message,
-  )) ?? (spawnSync("curl", ["--version"]).status === 0 ? undefined : "curl is not installed");
-const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+  sandboxUnavailable ?? (hasTool("curl", "--version") ? undefined : "curl is not installed");
+const hasOpenssl = hasTool("openssl", "version");
 
 const NO_NETWORK: SandboxPolicy = {
   type: "read-only",

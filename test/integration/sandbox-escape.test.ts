@@ -11,28 +11,12 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
-import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted, type InterceptedOptions } from "../helpers/intercepted.js";
 
-const launcher = new LinuxSandbox({
-  init: nativePaths().sandboxInit,
-  pathEnv: "/usr/bin:/bin",
-  locks: loadFdPassing(),
-});
-const unavailable = await launcher.capabilities().then(
-  () => undefined,
-  (error: unknown) => (error as Error).message,
-);
-const hasPython = (() => {
-  try {
-    execFileSync("python3", ["-c", "pass"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const unavailable = sandboxUnavailable;
+const hasPython = hasTool("python3", "-c", "pass");
 
 const READ_ONLY: SandboxPolicy = {
   type: "read-only",

@@ -2,7 +2,6 @@
 // closed (no bwrap, no user namespaces) with a reason and nothing run, upstream's /proc retry,
 // exec-wrapper mode inside the sandbox, and a sandboxed command unable to type into the
 // terminal it was started from.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -10,25 +9,16 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
-import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
+import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import { runInPty } from "../helpers/pty.js";
 import { runCli } from "../helpers/run-cli.js";
 import { HAS_UPSTREAM, UPSTREAM_PATCHED_BASH } from "../helpers/upstream.js";
 
-const launcher = new LinuxSandbox({
-  init: nativePaths().sandboxInit,
-  pathEnv: "/usr/bin:/bin",
-  locks: loadFdPassing(),
-});
-const unavailable = await launcher.capabilities().then(
-  () => undefined,
-  (error: unknown) => (error as Error).message,
-);
+const unavailable = sandboxUnavailable;
 const realBwrap = unavailable === undefined ? (await launcher.capabilities()).bwrap : "";
-const hasPython = spawnSync("python3", ["-c", "pass"]).status === 0;
+const hasPython = hasTool("python3", "-c", "pass");
 
 let dir: string;
 let outside: string;
