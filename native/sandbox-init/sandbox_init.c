@@ -117,21 +117,14 @@ static void end_if(struct program *p, unsigned short jump) {
   p->ins[jump].jf = (unsigned char)(p->len - jump - 1);
 }
 
-/* if (nr == syscall && (arg & mask) != 0 [or == value]) return errno; else fall through. */
-static void refuse_when_arg_equals(struct program *p, unsigned nr, unsigned arg, unsigned value, int err) {
+/*
+ * if (nr == syscall && (arg <test> k)) return errno; else fall through. <test> is BPF_JEQ
+ * (the argument equals k) or BPF_JSET (it has any bit of k).
+ */
+static void refuse_when_arg(struct program *p, unsigned nr, unsigned arg, unsigned short test, unsigned k, int err) {
   unsigned short is_call = begin_if(p, BPF_JEQ, nr);
   load(p, ARG_LO(arg));
-  unsigned short matches = begin_if(p, BPF_JEQ, value);
-  ret(p, RET_ERRNO(err));
-  end_if(p, matches);
-  load(p, offsetof(struct seccomp_data, nr));
-  end_if(p, is_call);
-}
-
-static void refuse_when_arg_has_bits(struct program *p, unsigned nr, unsigned arg, unsigned mask, int err) {
-  unsigned short is_call = begin_if(p, BPF_JEQ, nr);
-  load(p, ARG_LO(arg));
-  unsigned short matches = begin_if(p, BPF_JSET, mask);
+  unsigned short matches = begin_if(p, test, k);
   ret(p, RET_ERRNO(err));
   end_if(p, matches);
   load(p, offsetof(struct seccomp_data, nr));
@@ -173,7 +166,7 @@ static void install_filter(void) {
   ret(&p, RET_ERRNO(EPERM));
   end_if(&p, not_x32);
 #endif
-  refuse_when_arg_equals(&p, __NR_socket, 0, AF_UNIX, EPERM);
+  refuse_when_arg(&p, __NR_socket, 0, BPF_JEQ, AF_UNIX, EPERM);
   refuse(&p, __NR_io_uring_setup, EPERM);
   refuse(&p, __NR_io_uring_enter, EPERM);
   refuse(&p, __NR_io_uring_register, EPERM);
@@ -187,10 +180,10 @@ static void install_filter(void) {
   refuse(&p, __NR_bpf, EPERM);
   refuse(&p, __NR_userfaultfd, EPERM);
   refuse(&p, __NR_perf_event_open, EPERM);
-  refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCSTI, EPERM);
-  refuse_when_arg_equals(&p, __NR_ioctl, 1, TIOCLINUX, EPERM);
-  refuse_when_arg_has_bits(&p, __NR_unshare, 0, CLONE_NEWUSER, EPERM);
-  refuse_when_arg_has_bits(&p, __NR_clone, 0, CLONE_NEWUSER, EPERM);
+  refuse_when_arg(&p, __NR_ioctl, 1, BPF_JEQ, TIOCSTI, EPERM);
+  refuse_when_arg(&p, __NR_ioctl, 1, BPF_JEQ, TIOCLINUX, EPERM);
+  refuse_when_arg(&p, __NR_unshare, 0, BPF_JSET, CLONE_NEWUSER, EPERM);
+  refuse_when_arg(&p, __NR_clone, 0, BPF_JSET, CLONE_NEWUSER, EPERM);
   ret(&p, SECCOMP_RET_ALLOW);
 
   struct sock_fprog fprog = {.len = p.len, .filter = p.ins};
