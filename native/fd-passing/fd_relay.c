@@ -4,7 +4,7 @@
  * byte twice through JavaScript buffers and reaches about half of a direct loopback
  * connection's throughput; this keeps the bytes in the kernel.
  *
- *   relay(fdA, fdB, callback(error: string | null, bytesAtoB: number, bytesBtoA: number))
+ *   relay(fdA, fdB, idleMs, callback(error: string | null, bytesAtoB: number, bytesBtoA: number))
  *     -> cancel(): ends the relay now (both connections closed); harmless once it has ended
  *
  * Invariants:
@@ -14,6 +14,8 @@
  *   the event loop, never a thread per connection.
  * - Backpressure: a direction reads from its source only while its pipe has room, so a slow
  *   reader slows its writer down and memory stays bounded (one pipe buffer per direction).
+ * - A tunnel with no bytes moving either way for idleMs (0: never) is ended, as the proxy's
+ *   JavaScript side ends idle connections.
  * - End of stream on one side is passed on as a half-close (shutdown SHUT_WR) once the pipe is
  *   drained; any error ends both directions. The callback runs exactly once, after everything
  *   is closed.
@@ -61,6 +63,9 @@ struct relay {
   direction_t dir[2]; /* dir[0]: fd[0] -> fd[1]; dir[1]: fd[1] -> fd[0] */
   int finishing;
   int handles_open;
+  uv_timer_t idle_timer;
+  uint64_t idle_ms;
+  uint64_t last_activity;
   char error[128];
 };
 
@@ -70,6 +75,7 @@ static void set_error(relay_t *r, const char *what, int err) {
 
 /* Moves what it can in one direction; returns -1 on a fatal error. */
 static int pump(relay_t *r, direction_t *d) {
+  uv_loop_t *loop = r->idle_timer.loop;
   for (;;) {
     int progressed = 0;
     while (!d->eof && d->buffered < d->capacity) {
@@ -106,6 +112,7 @@ static int pump(relay_t *r, direction_t *d) {
       d->shut = 1;
     }
     if (!progressed) return 0;
+    r->last_activity = uv_now(loop);
   }
 }
 
@@ -119,6 +126,8 @@ static void finish(relay_t *r) {
     if (r->polling[i]) uv_poll_stop(&r->poll[i]);
     uv_close((uv_handle_t *)&r->poll[i], on_handle_closed);
   }
+  uv_timer_stop(&r->idle_timer);
+  uv_close((uv_handle_t *)&r->idle_timer, on_handle_closed);
 }
 
 static void on_handle_closed(uv_handle_t *handle) {
@@ -163,6 +172,15 @@ static void rearm(relay_t *r) {
     if (events != 0) uv_poll_start(&r->poll[i], events, on_poll);
     else uv_poll_stop(&r->poll[i]);
     r->polling[i] = events;
+  }
+}
+
+static void on_idle_check(uv_timer_t *timer) {
+  relay_t *r = timer->data;
+  if (r->finishing) return;
+  if (uv_now(timer->loop) - r->last_activity >= r->idle_ms) {
+    set_error(r, "relay", ETIMEDOUT);
+    finish(r);
   }
 }
 
@@ -214,14 +232,16 @@ static void token_finalize(napi_env env, void *data, void *hint) {
 }
 
 napi_value fd_relay_js(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int a, b;
+  double idle_ms;
   napi_valuetype type;
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &a) != napi_ok || napi_get_value_int32(env, argv[1], &b) != napi_ok ||
-      a < 0 || b < 0 || napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function) {
-    napi_throw_type_error(env, NULL, "relay(fdA, fdB, callback)");
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &a) != napi_ok || napi_get_value_int32(env, argv[1], &b) != napi_ok ||
+      napi_get_value_double(env, argv[2], &idle_ms) != napi_ok || idle_ms < 0 || a < 0 || b < 0 ||
+      napi_typeof(env, argv[3], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, NULL, "relay(fdA, fdB, idleMs, callback)");
     return NULL;
   }
   relay_t *r = calloc(1, sizeof *r);
@@ -253,7 +273,7 @@ napi_value fd_relay_js(napi_env env, napi_callback_info info) {
   r->dir[0].out_fd = r->fd[1];
   r->dir[1].in_fd = r->fd[1];
   r->dir[1].out_fd = r->fd[0];
-  napi_create_reference(env, argv[2], 1, &r->callback);
+  napi_create_reference(env, argv[3], 1, &r->callback);
   napi_value name;
   napi_create_string_utf8(env, "execward.relay", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &r->async);
@@ -263,6 +283,15 @@ napi_value fd_relay_js(napi_env env, napi_callback_info info) {
     uv_poll_init(loop, &r->poll[i], r->fd[i]);
     r->poll[i].data = r;
     r->handles_open++;
+  }
+  uv_timer_init(loop, &r->idle_timer);
+  r->idle_timer.data = r;
+  r->handles_open++;
+  r->idle_ms = (uint64_t)idle_ms;
+  r->last_activity = uv_now(loop);
+  if (r->idle_ms > 0) {
+    uint64_t every = r->idle_ms / 4 > 0 ? r->idle_ms / 4 : 1;
+    uv_timer_start(&r->idle_timer, on_idle_check, every, every);
   }
   /* Start with both sockets readable-watched; the first callback pumps whatever is there. */
   for (int i = 0; i < 2; i++) {

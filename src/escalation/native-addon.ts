@@ -27,11 +27,12 @@ export interface FdPassing {
   tryLock(fd: number, exclusive: boolean): boolean;
   /**
    * Relays between two stream sockets in the kernel; owns duplicates of both descriptors.
-   * Returns a function that ends the relay at once.
+   * Ends after `idleMs` without traffic (0: never). Returns a function that ends it at once.
    */
   relay(
     fdA: number,
     fdB: number,
+    idleMs: number,
     done: (error: string | null, bytesAtoB: number, bytesBtoA: number) => void,
   ): (() => void) | undefined;
   watch(

@@ -50,6 +50,8 @@ function readBuffered(socket: net.Socket): Buffer {
 export function createKernelRelay(
   addon: FdPassing,
   log?: (message: string) => void,
+  /** Ends a tunnel after this long without traffic either way (the proxy's idle timeout). */
+  idleMs = 5 * 60_000,
 ): (client: net.Socket, upstream: net.Socket) => Promise<(() => void) | undefined> {
   return async (client, upstream) => {
     const a = handleOf(client);
@@ -72,8 +74,9 @@ export function createKernelRelay(
     const fromUpstream = readBuffered(upstream);
     if (fromClient.length > 0) await write(upstream, fromClient);
     if (fromUpstream.length > 0) await write(client, fromUpstream);
-    const cancel = addon.relay(a.fd, b.fd, (error) => {
-      if (error !== null && !error.includes("cancel")) log?.(`network: tunnel ended: ${error}`);
+    const cancel = addon.relay(a.fd, b.fd, idleMs, (error) => {
+      if (error !== null && !error.includes("cancel") && !error.includes("timed out"))
+        log?.(`network: tunnel ended: ${error}`);
     });
     // The relay owns duplicates: closing these copies does not end the connection.
     client.destroy();

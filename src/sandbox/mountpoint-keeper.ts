@@ -123,7 +123,8 @@ export class MountpointKeeper {
         if (sameDirectory(fd, path)) rmdirSync(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "ENOTEMPTY" && code !== "ENOENT")
+        // Not empty, gone, or not ours to remove (another user's, in a sticky /tmp): leave it.
+        if (code !== "ENOTEMPTY" && code !== "ENOENT" && code !== "EPERM" && code !== "EACCES")
           this.#log?.(
             `execward: could not remove the sandbox mount point ${path}: ${String(error)}`,
           );

@@ -23,7 +23,7 @@ function ended(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => socket.once("end", resolve));
 }
 
-function relay(): {
+function relay(idleMs = 0): {
   left: net.Socket;
   right: net.Socket;
   cancel: () => void;
@@ -33,7 +33,7 @@ function relay(): {
   const [right, rightFar] = pair();
   let finished!: (error: string | null) => void;
   const done = new Promise<string | null>((resolve) => (finished = resolve));
-  const cancel = addon.relay(leftFar, rightFar, (error) => finished(error));
+  const cancel = addon.relay(leftFar, rightFar, idleMs, (error) => finished(error));
   addon.close(leftFar);
   addon.close(rightFar);
   if (cancel === undefined) throw new Error("relay returned no cancel function");
@@ -56,6 +56,28 @@ describe("fd relay", () => {
     right.end();
     await leftEnded;
     expect(await done).toBeNull();
+  });
+
+  it("ends a tunnel that stays idle for its idle time, and not one that keeps talking", async () => {
+    // Traffic every 100 ms for 1.5 s, longer than the 1 s idle time: it must stay up, as each
+    // exchange restarts the idle clock (a tenfold margin over the gaps, for busy machines).
+    const busy = relay(1000);
+    for (let i = 0; i < 15; i++) {
+      const got = nextData(busy.right);
+      busy.left.write(`tick ${i}`);
+      expect(await got).toBe(`tick ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    busy.cancel();
+    expect(await busy.done).toContain("cancel");
+    const idle = relay(100);
+    const leftEnded = ended(idle.left);
+    await leftEnded;
+    expect(await idle.done).toContain("timed out");
+    idle.left.destroy();
+    idle.right.destroy();
+    busy.left.destroy();
+    busy.right.destroy();
   });
 
   it("cancel() ends both sides even when neither hangs up", async () => {
