@@ -137,7 +137,9 @@ export class LinuxSandbox implements SandboxLauncher {
       policy,
       policyCwd: request.policyCwd,
       tmpdir: request.tmpdir,
-      required: [this.#options.init, ...request.required],
+      // The command starts in its working directory, so it must exist inside even when reads
+      // are restricted to a policy directory elsewhere.
+      required: [this.#options.init, ...request.required, request.commandCwd],
     });
     // Covers for protected names that do not exist (or are empty): held from before bwrap
     // starts until the command ends.

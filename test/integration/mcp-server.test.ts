@@ -204,6 +204,11 @@ describe("execward mcp", () => {
     const refused = await shell(client, { command: "echo b > b", workdir: project });
     expect(refused.result?.exit_code).toBe(1);
     expect(refused.result?.output).toContain("Read-only file system");
+    // Restricted reads: the call's workdir is shown even when it is not the policy's directory.
+    const elsewhere = await mkdtemp(path.join(work, "elsewhere-"));
+    await update({ type: "read-only", access: { type: "restricted" } });
+    const moved = await shell(client, { command: "pwd; ls -d .", workdir: elsewhere });
+    expect(moved.result).toMatchObject({ exit_code: 0, output: `${elsewhere}\n.\n` });
   });
 
   it("fails the call, running nothing, when the sandbox cannot be built", async () => {
