@@ -180,13 +180,12 @@ typedef struct {
   char buf[8192];
 } writer_t;
 
-static int send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count);
 
 /* Hands the server its end of the stream (once); 0 or -1 with handshake_errno set. */
 static int w_handshake(writer_t *w) {
   if (w->peer < 0) return 0;
   static const char hello = 0;
-  int sent = send_with_fds(w->dgram_fd, &hello, 1, &w->peer, 1);
+  int sent = ew_send_with_fds(w->dgram_fd, &hello, 1, &w->peer, 1);
   if (sent != 0) w->handshake_errno = errno != 0 ? errno : EPIPE;
   close(w->peer);
   w->peer = -1;
@@ -483,7 +482,7 @@ static int parse_response(const char *json, size_t length, ew_decision_t *out) {
 
 /* ---------------------------------------------------------------- the exchange */
 
-static int send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count) {
+int ew_send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count) {
   union {
     char buf[CMSG_SPACE(sizeof(int) * EW_MAX_FDS_PER_MESSAGE)];
     struct cmsghdr align;
@@ -627,7 +626,7 @@ int ew_super_exec(int stream_fd, int *exit_code, int *signal, char message[EW_ME
   frame[1] = frame[2] = frame[3] = 0;
   memcpy(frame + 4, body, sizeof body - 1);
   int ok = fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0;
-  int sent = ok ? send_with_fds(stream_fd, frame, sizeof frame, fds, 3) : -1;
+  int sent = ok ? ew_send_with_fds(stream_fd, frame, sizeof frame, fds, 3) : -1;
   int err = errno;
   for (int i = 0; i < 3; i++) {
     if (fds[i] >= 0) close(fds[i]);

@@ -44,7 +44,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -56,6 +55,8 @@
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "../common/escalate_client.h"
 
 #define FAILURE_EXIT_STATUS 126
 
@@ -224,23 +225,7 @@ static void open_listener(struct bridge *b) {
 
 /* Hands one accepted connection to the proxy; false when the proxy is gone. */
 static int hand_over(int control_fd, char tag, int conn) {
-  char data = tag;
-  struct iovec iov = {.iov_base = &data, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
-  struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &conn, sizeof(int));
-  for (;;) {
-    if (sendmsg(control_fd, &msg, MSG_NOSIGNAL) == 1) return 1;
-    if (errno != EINTR) return 0;
-  }
+  return ew_send_with_fds(control_fd, &tag, 1, &conn, 1) == 0;
 }
 
 static void run_bridge(struct bridge *bridges, int count) {
