@@ -165,6 +165,11 @@ function parseIpv4(text: string): number | undefined {
   return value;
 }
 
+/** The eight 16-bit groups of an IPv6 literal (zone dropped), or undefined; see parseIpv6. */
+export function ipv6Groups(text: string): readonly number[] | undefined {
+  return parseIpv6(text);
+}
+
 /**
  * The eight 16-bit groups of an IPv6 literal: at most one `::` standing for one or more zero
  * groups, an optional dotted IPv4 tail standing for the last two, an optional `%zone` (with the

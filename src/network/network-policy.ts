@@ -1,6 +1,7 @@
 /**
  * The network decision for one destination, before and after DNS (pure). Guards:
- * - deny wins: a host on the denied list is refused even if the allowed list also matches;
+ * - deny wins: a host on the denied list is refused even if the allowed list also matches, and
+ *   so is a name that resolves to an address on the denied list;
  * - non-public destinations (loopback, private ranges, link-local and the cloud metadata
  *   address, ...) are refused unless explicitly allowed: by an exact (wildcard-free) allowed
  *   entry naming the host, or by an allowed local address range. A name counts by what it
@@ -82,9 +83,24 @@ export class NetworkPolicy {
     return { kind: "ask" };
   }
 
-  /** After DNS: refuses a destination any of whose addresses is non-public and not allowed. */
+  /**
+   * After DNS: refuses a destination any of whose addresses is on the denied list (an IP entry,
+   * matched by value), or is non-public and not allowed.
+   */
   checkResolved(rawHost: string, addresses: readonly string[]): NetworkVerdict | undefined {
     const host = normalizeHost(rawHost);
+    for (const address of addresses) {
+      const denied = this.#denied.find(
+        (pattern) => pattern.kind === "ip" && matchesHost(pattern, address),
+      );
+      if (denied !== undefined) {
+        return {
+          kind: "deny",
+          reason: "denied",
+          message: `${host} resolves to ${address}, which is denied by the network policy (${describePattern(denied)})`,
+        };
+      }
+    }
     if (this.#explicitlyLocal(host, addresses)) return undefined;
     const refused = addresses.find(
       (address) =>

@@ -1,24 +1,33 @@
 // The proxy's small parts: a CONNECT request's authority, and the proxy environment variables.
 import { describe, expect, it } from "vitest";
 
-import { parseAuthority } from "../../../src/network/network-proxy.js";
+import { parseAuthority as parseDestinationAuthority } from "../../../src/network/destination.js";
 import {
   proxyEnv,
   SANDBOX_HTTP_PROXY_PORT,
   SANDBOX_SOCKS_PROXY_PORT,
 } from "../../../src/network/proxy-env.js";
 
+/** The canonical host and port of a CONNECT authority, or undefined when it is refused. */
+function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const parsed = parseDestinationAuthority(authority);
+  return parsed.ok ? { host: parsed.destination.host, port: parsed.destination.port } : undefined;
+}
+
 describe("parseAuthority", () => {
   it.each([
     ["example.com:443", { host: "example.com", port: 443 }],
-    ["Example.COM:80", { host: "Example.COM", port: 80 }],
+    ["Example.COM:80", { host: "example.com", port: 80 }],
     ["127.0.0.1:8080", { host: "127.0.0.1", port: 8080 }],
     ["a:1", { host: "a", port: 1 }],
     ["example.com:65535", { host: "example.com", port: 65535 }],
     ["example.com:00443", { host: "example.com", port: 443 }],
     ["[::1]:443", { host: "::1", port: 443 }],
     ["[2001:db8::1]:8443", { host: "2001:db8::1", port: 8443 }],
-    ["[::ffff:127.0.0.1]:22", { host: "::ffff:127.0.0.1", port: 22 }],
+    ["[::ffff:127.0.0.1]:22", { host: "::ffff:7f00:1", port: 22 }],
+    ["[2001:DB8:0:0:0:0:0:1]:443", { host: "2001:db8::1", port: 443 }],
+    ["127.1:80", { host: "127.0.0.1", port: 80 }],
+    ["example.com.:443", { host: "example.com", port: 443 }],
   ])("%j → %j", (authority, parsed) => {
     expect(parseAuthority(authority)).toEqual(parsed);
   });
