@@ -3,7 +3,9 @@
  * kernel relay (splice), so tunnel bytes never pass through JavaScript. Guards: nothing already
  * read or written is lost in the hand-over (pending writes are flushed, reading is stopped, and
  * bytes Node had already read are forwarded first); when a socket's descriptor is not available
- * the caller keeps relaying in JavaScript.
+ * the caller keeps relaying in JavaScript; the relay's end (either side closed, an error, the
+ * idle timeout, a cancel) is reported once through `onEnd`, so the proxy can free the tunnel's
+ * slot.
  *
  * It relies on `socket._handle.fd` and `_handle.readStop()`, Node internals that are stable on
  * POSIX but undocumented; a missing one means "not handed over", never a broken tunnel.
@@ -52,8 +54,12 @@ export function createKernelRelay(
   log?: (message: string) => void,
   /** Ends a tunnel after this long without traffic either way (the proxy's idle timeout). */
   idleMs = 5 * 60_000,
-): (client: net.Socket, upstream: net.Socket) => Promise<(() => void) | undefined> {
-  return async (client, upstream) => {
+): (
+  client: net.Socket,
+  upstream: net.Socket,
+  onEnd?: () => void,
+) => Promise<(() => void) | undefined> {
+  return async (client, upstream, onEnd) => {
     const a = handleOf(client);
     const b = handleOf(upstream);
     if (
@@ -77,6 +83,7 @@ export function createKernelRelay(
     const cancel = addon.relay(a.fd, b.fd, idleMs, (error) => {
       if (error !== null && !error.includes("cancel") && !error.includes("timed out"))
         log?.(`network: tunnel ended: ${error}`);
+      onEnd?.();
     });
     // The relay owns duplicates: closing these copies does not end the connection.
     client.destroy();
