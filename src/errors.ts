@@ -32,6 +32,7 @@ export type ErrorCode =
   | "sandbox_unavailable"
   | "sandbox_writable_root_missing"
   | "sandbox_protected_symlink"
+  | "sandbox_state_unsupported"
   // src/network
   | "invalid_host_pattern"
   | "invalid_address"

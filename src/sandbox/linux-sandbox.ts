@@ -15,6 +15,7 @@ import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabil
 import { planBwrapArgv, type BwrapPlanPolicy, type NetworkBridge } from "./plan-bwrap.js";
 import { MountpointKeeper, type FileLocks } from "./mountpoint-keeper.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
+import type { ProfileLayoutInput } from "./profile-layout.js";
 import { hasFullNetworkAccess, type SandboxPolicy } from "./sandbox-policy.js";
 
 export interface LinuxSandboxOptions {
@@ -44,6 +45,8 @@ export interface SandboxRequest {
   readonly tmpdir: string | undefined;
   /** Paths the sandbox must be able to read for execward to work (hook, shell, wrapper). */
   readonly required: readonly string[];
+  /** A permission profile's writable roots and carve-outs, replacing those `policy` implies. */
+  readonly profile?: ProfileLayoutInput | undefined;
 }
 
 export interface LaunchSpec {
@@ -140,6 +143,7 @@ export class LinuxSandbox implements SandboxLauncher {
       // The command starts in its working directory, so it must exist inside even when reads
       // are restricted to a policy directory elsewhere.
       required: [this.#options.init, ...request.required, request.commandCwd],
+      profile: request.profile,
     });
     // Covers for protected names that do not exist (or are empty): held from before bwrap
     // starts until the command ends.

@@ -27,6 +27,7 @@ import {
   MASKED_FILES,
 } from "./readable-defaults.js";
 import { PROTECTED_SUBPATHS, writableRoots, type SandboxPolicy } from "./sandbox-policy.js";
+import { probeProfileWritableRoots, type ProfileLayoutInput } from "./profile-layout.js";
 
 export interface LayoutInput {
   readonly policy: SandboxPolicy;
@@ -36,6 +37,11 @@ export interface LayoutInput {
   readonly tmpdir: string | undefined;
   /** Files and directories that must be readable for the sandbox to work (hook, shell, init). */
   readonly required: readonly string[];
+  /**
+   * A permission profile's writable roots and carve-outs (permission-profile.ts): when given,
+   * they replace the ones `policy` would imply; `policy` then stands for reads and network only.
+   */
+  readonly profile?: ProfileLayoutInput | undefined;
 }
 
 export interface SandboxLayout {
@@ -44,10 +50,14 @@ export interface SandboxLayout {
 }
 
 export async function probeSandboxLayout(input: LayoutInput): Promise<SandboxLayout> {
-  const roots = await existingWritableRoots(input);
   const withProtection: WritableRoot[] = [];
-  for (const root of roots) {
-    withProtection.push({ path: root, protectedSubpaths: await protectedSubpaths(root, roots) });
+  if (input.profile !== undefined) {
+    withProtection.push(...(await probeProfileWritableRoots(input.profile)));
+  } else {
+    const roots = await existingWritableRoots(input);
+    for (const root of roots) {
+      withProtection.push({ path: root, protectedSubpaths: await protectedSubpaths(root, roots) });
+    }
   }
   if (!restrictsReads(input.policy)) return { writableRoots: withProtection };
   return { writableRoots: withProtection, readable: readableView(input) };
