@@ -1,7 +1,9 @@
 /**
- * Approvals through MCP elicitation, with upstream's message and schema:
- * ``Allow agent to run `<path> <args>` in `<workdir>`?``, titled "Execution Permission Request",
- * with an optional `reason` field. The call's stopwatch is paused while the human decides; a
+ * Approvals through MCP elicitation, with upstream's message text
+ * (``Allow agent to run `<path> <args>` in `<workdir>`?``) and schemas Codex accepts: Codex 0.169
+ * parses `requestedSchema` strictly (only `$schema`, `type`, `properties`, `required` at the top)
+ * and answers a schema with anything else, such as upstream's top-level `title`, with `cancel`
+ * on its own, without asking anyone. The call's stopwatch is paused while the human decides; a
  * client without the elicitation capability, a transport error or an unanswered request (after
  * `timeoutMs`) is a deny with a reason.
  */
@@ -27,9 +29,8 @@ export function elicitationMessage(request: ApprovalRequest): string {
 }
 
 /** The choice a network prompt offers (accepting without choosing is "allow once"). */
-const NETWORK_SCHEMA = {
+export const NETWORK_SCHEMA = {
   type: "object",
-  title: "Network Access Request",
   properties: {
     decision: {
       type: "string",
@@ -40,7 +41,18 @@ const NETWORK_SCHEMA = {
     },
   },
   required: ["decision"],
-} as never;
+} as const;
+
+/** upstream's optional `reason` (its schema's top-level title is left out: see above). */
+export const EXEC_SCHEMA = {
+  type: "object",
+  properties: {
+    reason: {
+      type: "string",
+      description: "Optional reason for allowing or denying execution",
+    },
+  },
+} as const;
 
 export function createElicitationApprover(
   server: Server,
@@ -58,19 +70,7 @@ export function createElicitationApprover(
           server.elicitInput(
             {
               message: elicitationMessage(request),
-              requestedSchema:
-                request.kind === "network"
-                  ? NETWORK_SCHEMA
-                  : ({
-                      type: "object",
-                      title: "Execution Permission Request",
-                      properties: {
-                        reason: {
-                          type: "string",
-                          description: "Optional reason for allowing or denying execution",
-                        },
-                      },
-                    } as never),
+              requestedSchema: (request.kind === "network" ? NETWORK_SCHEMA : EXEC_SCHEMA) as never,
             },
             { signal, timeout: timeoutMs },
           ),
