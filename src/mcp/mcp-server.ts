@@ -1,7 +1,9 @@
 /**
  * `execward mcp`: the MCP server (official SDK) exposing upstream's `shell` tool.
  *
- * Thin adapter: each call validates its arguments, builds the rules-based escalation policy
+ * Thin adapter: each call validates its arguments, takes its sandbox from its own `_meta` (what
+ * Codex 0.169 sends), else from the last `codex/sandbox-state/update`, else the default (see
+ * sandbox-state.ts), builds the rules-based escalation policy
  * with an elicitation approver, runs the command under interception (src/exec), and returns
  * upstream's result JSON as text plus `structuredContent`. Calls are independent; a timeout (the
  * Stopwatch, paused while a human decides) or a client's cancellation kills everything started
@@ -37,9 +39,12 @@ import type { NetworkProxy } from "../network/network-proxy.js";
 import { createElicitationApprover } from "./elicitation-approver.js";
 import {
   SANDBOX_STATE_CAPABILITY,
+  SANDBOX_STATE_META_CAPABILITY,
   SANDBOX_STATE_VERSION,
+  sandboxFromMeta,
   SandboxStateSchema,
   SandboxStateUpdateRequestSchema,
+  type CallSandbox,
   type SandboxState,
 } from "./sandbox-state.js";
 import {
@@ -84,7 +89,10 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
     {
       capabilities: {
         tools: {},
-        experimental: { [SANDBOX_STATE_CAPABILITY]: { version: SANDBOX_STATE_VERSION } },
+        experimental: {
+          [SANDBOX_STATE_CAPABILITY]: { version: SANDBOX_STATE_VERSION },
+          [SANDBOX_STATE_META_CAPABILITY]: { version: SANDBOX_STATE_VERSION },
+        },
       },
       instructions:
         "This server provides a tool to execute shell commands and return their output.",
@@ -134,11 +142,20 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
         return toolError(`\`workdir\` ${JSON.stringify(call.workdir)} is not a directory`);
       // Read once at the start of the call: a later update applies to later calls.
       const state = sandboxState;
+      let callSandbox: CallSandbox;
       let prepared: PreparedSandbox;
       try {
-        prepared = await options.sandbox.prepare({
+        callSandbox = sandboxFromMeta(request.params._meta, {
+          workdir: call.workdir,
+          tmpdir: options.env.TMPDIR,
+        }) ?? {
           policy: state?.sandboxPolicy ?? options.defaultSandbox,
           policyCwd: state?.sandboxCwd ?? call.workdir,
+        };
+        prepared = await options.sandbox.prepare({
+          policy: callSandbox.policy,
+          policyCwd: callSandbox.policyCwd,
+          profile: callSandbox.profile,
           commandCwd: call.workdir,
           tmpdir: options.env.TMPDIR,
           required: runRequirements(
@@ -162,7 +179,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
       });
       const approver = createElicitationApprover(server, stopwatch, options.elicitationTimeoutMs);
       const callEnded = new AbortController();
-      const callPolicy = state?.sandboxPolicy ?? options.defaultSandbox;
+      const callPolicy = callSandbox.policy;
       const network =
         options.networkProxy !== undefined &&
         prepared.sandboxed &&

@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 async function connect(
-  options: { elicitation?: (message: string) => Promise<ElicitResult> } = {},
+  options: {
+    elicitation?: (message: string, requestedSchema: unknown) => Promise<ElicitResult>;
+  } = {},
 ): Promise<Client> {
   const client = new Client(
     { name: "test", version: "1.0.0" },
@@ -48,7 +50,12 @@ async function connect(
   );
   if (options.elicitation !== undefined) {
     const answer = options.elicitation;
-    client.setRequestHandler(ElicitRequestSchema, (request) => answer(request.params.message));
+    client.setRequestHandler(ElicitRequestSchema, (request) =>
+      answer(
+        request.params.message,
+        (request.params as { requestedSchema?: unknown }).requestedSchema,
+      ),
+    );
   }
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -83,10 +90,12 @@ interface ShellResult {
 async function shell(
   client: Client,
   args: Record<string, unknown>,
+  meta?: Record<string, unknown>,
 ): Promise<{ isError: boolean; result: ShellResult | undefined; text: string }> {
   const response = await client.callTool({
     name: "shell",
     arguments: { workdir: work, login: false, ...args },
+    ...(meta === undefined ? {} : { _meta: meta }),
   });
   const text = (response.content as { type: string; text: string }[])[0]?.text ?? "";
   const isError = response.isError === true;
@@ -129,6 +138,7 @@ describe("execward mcp", () => {
     ]);
     expect(client.getServerCapabilities()?.experimental).toEqual({
       "codex/sandbox-state": { version: "1.0.0" },
+      "codex/sandbox-state-meta": { version: "1.0.0" },
     });
   });
 
@@ -211,6 +221,152 @@ describe("execward mcp", () => {
     expect(moved.result).toMatchObject({ exit_code: 0, output: `${elsewhere}\n.\n` });
   });
 
+  it("runs each call in the sandbox its _meta carries (Codex 0.169's permission profile)", async () => {
+    const client = await connect();
+    // A stored state says full access; the call's own state wins.
+    await fullAccess(client);
+    const project = await mkdtemp(path.join(work, "meta-"));
+    await mkdir(path.join(project, ".git"));
+    await writeFile(path.join(project, ".git", "HEAD"), "ref: refs/heads/main\n");
+    const special = (kind: string) => ({ type: "special", value: { kind } });
+    const workspaceWrite = {
+      permissionProfile: {
+        type: "managed",
+        file_system: {
+          type: "restricted",
+          entries: [
+            { path: special("root"), access: "read" },
+            { path: { type: "path", path: project }, access: "write" },
+            { path: special("slash_tmp"), access: "write" },
+            { path: special("tmpdir"), access: "write" },
+            ...[".git", ".agents", ".codex"].map((name) => ({
+              path: { type: "path", path: path.join(project, name) },
+              access: "read",
+              missing_path_behavior: "skip",
+            })),
+          ],
+        },
+        network: "restricted",
+      },
+      codexLinuxSandboxExe: "/nonexistent/codex",
+      sandboxCwd: `file://${project}`,
+      useLegacyLandlock: false,
+    };
+    const both = (state: unknown) => ({
+      "codex/sandbox-state": state,
+      "codex/sandbox-state-meta": state,
+    });
+    const wrote = await shell(
+      client,
+      {
+        command:
+          "exec 2>&1; echo a > a && cat a; echo x > .git/HEAD; echo status=$?; mkdir .codex && echo made",
+        workdir: project,
+      },
+      both(workspaceWrite),
+    );
+    expect(wrote.result?.output).toMatch(
+      /^a\n.*\.git\/HEAD: Read-only file system\nstatus=1\nmade\n$/,
+    );
+    expect(existsSync(path.join(project, "a"))).toBe(true);
+    expect(existsSync(path.join(project, ".codex"))).toBe(true);
+
+    const readOnly = {
+      ...workspaceWrite,
+      permissionProfile: {
+        type: "managed",
+        file_system: { type: "restricted", entries: [{ path: special("root"), access: "read" }] },
+        network: "restricted",
+      },
+    };
+    const refused = await shell(
+      client,
+      { command: "echo b > b", workdir: project },
+      both(readOnly),
+    );
+    expect(refused.result?.output).toContain("Read-only file system");
+    expect(existsSync(path.join(project, "b"))).toBe(false);
+
+    // The legacy form, in _meta too.
+    const legacy = await shell(
+      client,
+      { command: "echo c > c", workdir: project },
+      { "codex/sandbox-state": { sandboxPolicy: { type: "read-only" }, sandboxCwd: project } },
+    );
+    expect(legacy.result?.output).toContain("Read-only file system");
+
+    // Disabled: full access.
+    const disabled = await shell(
+      client,
+      { command: "echo d > d", workdir: project },
+      both({ ...workspaceWrite, permissionProfile: { type: "disabled" } }),
+    );
+    expect(disabled.result?.exit_code).toBe(0);
+    expect(existsSync(path.join(project, "d"))).toBe(true);
+  });
+
+  it("fails a call whose _meta sandbox it cannot honour exactly, running nothing", async () => {
+    const client = await connect();
+    await fullAccess(client);
+    const project = await mkdtemp(path.join(work, "meta-refused-"));
+    const profile = (entries: unknown[]) => ({
+      permissionProfile: {
+        type: "managed",
+        file_system: { type: "restricted", entries },
+        network: "restricted",
+      },
+      sandboxCwd: `file://${project}`,
+    });
+    const root = { path: { type: "special", value: { kind: "root" } }, access: "read" };
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        {
+          "codex/sandbox-state-meta": profile([
+            root,
+            { path: { type: "glob_pattern", pattern: "**/*.env" }, access: "deny" },
+          ]),
+        },
+        "glob pattern",
+      ],
+      [
+        {
+          "codex/sandbox-state-meta": profile([
+            root,
+            { path: { type: "path", path: path.join(project, "secret") }, access: "deny" },
+          ]),
+        },
+        `hides ${path.join(project, "secret")} inside a readable directory`,
+      ],
+      [
+        {
+          "codex/sandbox-state-meta": profile([root]),
+          "codex/sandbox-state": profile([]),
+        },
+        "disagree",
+      ],
+      [
+        {
+          "codex/sandbox-state-meta": {
+            sandboxCwd: project,
+            permissionProfile: { type: "sandboxed" },
+          },
+        },
+        "invalid permission profile",
+      ],
+      [
+        { "codex/sandbox-state-meta": { permissionProfile: { type: "disabled" } } },
+        "not a sandbox state",
+      ],
+    ];
+    for (const [meta, reason] of cases) {
+      const result = await shell(client, { command: "touch ran", workdir: project }, meta);
+      expect(result.isError).toBe(true);
+      expect(result.text).toContain(reason);
+      expect(result.text).toContain("The command did not run.");
+    }
+    expect(existsSync(path.join(project, "ran"))).toBe(false);
+  });
+
   it("fails the call, running nothing, when the sandbox cannot be built", async () => {
     const client = await connect();
     const project = await mkdtemp(path.join(work, "missing-root-"));
@@ -244,9 +400,11 @@ describe("execward mcp", () => {
 
   it("asks for a prompt rule: accepted succeeds (upstream's accept_elicitation_for_prompt_rule)", async () => {
     const messages: string[] = [];
+    const schemas: unknown[] = [];
     const client = await connect({
-      elicitation: (message) => {
+      elicitation: (message, requestedSchema) => {
         messages.push(message);
+        schemas.push(requestedSchema);
         return Promise.resolve({ action: "accept", content: { reason: "fine" } });
       },
     });
@@ -260,6 +418,18 @@ describe("execward mcp", () => {
     expect(result.result?.exit_code).toBe(0);
     expect(result.result?.output).toContain(`Initialized empty Git repository in ${project}/.git/`);
     expect(messages).toEqual([`Allow agent to run \`${gitPath} init .\` in \`${project}\`?`]);
+    // Only what Codex's strict schema parser accepts at the top (a `title` makes it cancel).
+    expect(schemas).toEqual([
+      {
+        type: "object",
+        properties: {
+          reason: {
+            type: "string",
+            description: "Optional reason for allowing or denying execution",
+          },
+        },
+      },
+    ]);
     // Under the read-only sandbox the write happened only because git was escalated.
     expect(existsSync(path.join(project, ".git"))).toBe(true);
   });
