@@ -13,6 +13,8 @@ export type {
   RulesLayerSource,
 } from "./discover-rules.js";
 export type { PathContext } from "./host-executable.js";
+export { formatLintWarning, launcherReason, lintPrefixRule, lintRulesText } from "./lint-rules.js";
+export type { LintWarning } from "./lint-rules.js";
 export { loadPolicy, parsePolicy, processPathContext } from "./load-policy.js";
 export type { LoadPolicyOptions } from "./load-policy.js";
 export type { NetworkProtocol, NetworkRule } from "./network-rule.js";

@@ -120,3 +120,62 @@ describe("execward rules check", () => {
     expect(result.stdout).toMatch(/^execward \d+\.\d+\.\d+\n$/);
   });
 });
+
+describe("execward rules check: launcher warnings", () => {
+  let launchers: string;
+  beforeAll(async () => {
+    launchers = path.join(dir, "launchers.rules");
+    await writeFile(
+      launchers,
+      [
+        `prefix_rule(pattern=["git", "status"], decision="allow")`,
+        `prefix_rule(pattern=["make"], decision="allow")`,
+        `prefix_rule(pattern=["npm", "test"], decision="prompt")`,
+        `prefix_rule(pattern=["python3"])`,
+        ``,
+      ].join("\n"),
+    );
+  });
+
+  it("--lint warns about every allowed launcher, with file:line, and exits 0", async () => {
+    const result = await runCli(["rules", "check", "--lint", "--rules", launchers]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(
+      `${launchers}:2: warning: allow rule for "make" runs make outside the sandbox: make runs ` +
+        "the commands of the build files in its working directory, which the sandboxed command " +
+        "can write",
+    );
+    expect(lines[1]).toMatch(new RegExp(`^${launchers}:4: warning: allow rule for "python3"`));
+  });
+
+  it("--lint with a command still prints codex's JSON, and only it, on stdout", async () => {
+    const result = await runCli(["rules", "check", "--lint", "-r", launchers, "--", "make", "x"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `{"matchedRules":[{"prefixRuleMatch":{"matchedPrefix":["make"],"decision":"allow"}}],"decision":"allow"}\n`,
+    );
+    expect(result.stderr.split("\n").filter((l) => l.includes("warning:"))).toHaveLength(2);
+  });
+
+  it("without --lint, warns when the command checked is allowed through a launcher rule", async () => {
+    const make = await runCli(["rules", "check", "-r", launchers, "--", "make", "install"]);
+    expect(make.code).toBe(0);
+    expect(make.stdout).toBe(
+      `{"matchedRules":[{"prefixRuleMatch":{"matchedPrefix":["make"],"decision":"allow"}}],"decision":"allow"}\n`,
+    );
+    expect(make.stderr).toMatch(/^execward: warning: allow rule for "make" runs make outside/);
+    // The control: an allowed command that is not a launcher gets no warning.
+    const status = await runCli(["rules", "check", "-r", launchers, "--", "git", "status"]);
+    expect(status.stderr).toBe("");
+    const npm = await runCli(["rules", "check", "-r", launchers, "--", "npm", "test"]);
+    expect(npm.stderr).toBe("");
+  });
+
+  it("--lint on a clean policy prints nothing", async () => {
+    const result = await runCli(["rules", "check", "--lint", "--rules", rules]);
+    expect(result).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+});
