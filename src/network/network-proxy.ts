@@ -237,15 +237,14 @@ export class NetworkProxy {
   async #onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const connection = this.#clients.get(req.socket);
     if (connection === undefined) return refuseHttp(res, 400, undefined, "no client context");
-    // The head is complete; the body has its own deadline; the next head a fresh one after this
-    // response.
-    this.#startDeadline(
-      connection,
-      req.socket,
-      this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      false,
-    );
-    req.once("end", () => clearTimeout(connection.deadline));
+    // The head is complete: no deadline while the destination is judged (a human may be asked),
+    // then one for the body once it is forwarded, and a fresh head deadline after the response.
+    clearTimeout(connection.deadline);
+    let bodyDone = false;
+    req.once("end", () => {
+      bodyDone = true;
+      clearTimeout(connection.deadline);
+    });
     res.once("finish", () => {
       if (!req.socket.destroyed)
         this.#startDeadline(connection, req.socket, this.#headersTimeoutMs, true);
@@ -264,6 +263,14 @@ export class NetworkProxy {
       return refuseHttp(res, 502, undefined, `execward proxy: ${errorText(error)}`);
     }
     this.#track(connection.context, upstream);
+    if (!bodyDone) {
+      this.#startDeadline(
+        connection,
+        req.socket,
+        this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        false,
+      );
+    }
     forwardHttpRequest({
       req,
       res,

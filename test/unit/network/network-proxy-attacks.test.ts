@@ -428,3 +428,52 @@ describe("cause 7: request heads and requests have deadlines that hold", () => {
     expect(client.closed()).toBe(true);
   }, 90_000);
 });
+
+describe("caps: one command's flood leaves the others served", () => {
+  it("a command at its connection cap is refused more; another command still gets through", async () => {
+    const server = await recordingServer(cleanups, "127.0.0.1", {
+      reply: (data, socket) => socket.end(data),
+    });
+    const config = { allowedDomains: ["127.0.0.1"], allowedLocalAddresses: ["127.0.0.1"] };
+    const flooder = await startProxy(cleanups, config, {
+      proxy: { maxConnectionsPerContext: 16 },
+    });
+    // The other command: a second context on the same proxy.
+    const otherContext = { command: "other", ask: () => Promise.resolve("deny" as const) };
+    const otherListener = await flooder.proxy.listen("http", otherContext, 0);
+    cleanups.push(async () => {
+      flooder.proxy.closeContext(otherContext);
+      await new Promise((resolve) => otherListener.close(resolve));
+    });
+    // 16 idle connections that never finish a head, and 16 more that are refused at once.
+    const idle = [];
+    for (let i = 0; i < 32; i++) {
+      const client = await rawClient(cleanups, flooder.httpPort);
+      client.send("GET http://127.0.0.1/ HTTP/1.1\r\n");
+      idle.push(client);
+    }
+    const refused = idle.slice(16);
+    await Promise.all(refused.map((client) => client.all()));
+    expect(idle.slice(0, 16).every((client) => !client.closed())).toBe(true);
+    const otherPort = (otherListener.address() as { port: number }).port;
+    const { status, client } = await httpConnect(cleanups, otherPort, `127.0.0.1:${server.port}`);
+    expect(status).toBe(200);
+    client.send("still served");
+    expect((await client.all()).toString()).toContain("still served");
+  });
+
+  it("a request head over 32 KiB is refused before any upstream connection", async () => {
+    const upstream = await recordingServer(cleanups, "127.0.0.1");
+    const { httpPort } = await startProxy(cleanups, {
+      allowedDomains: ["127.0.0.1"],
+      allowedLocalAddresses: ["127.0.0.1"],
+    });
+    const client = await rawClient(cleanups, httpPort);
+    client.send(
+      `GET http://127.0.0.1:${upstream.port}/ HTTP/1.1\r\nx-big: ${"a".repeat(40 * 1024)}\r\n\r\n`,
+    );
+    const response = await client.all();
+    expect(upstream.connections()).toBe(0);
+    expect([400, 431]).toContain(statusOf(response));
+  });
+});
