@@ -22,9 +22,10 @@
  *   itself as a bare repository; every directory searched before the repository is found is
  *   exposed when the sandbox could create a `.git` or a bare repository's `HEAD` in it;
  * - the repository's files: the git directory, `commondir`, `config.worktree`, the common
- *   directory's `config`, `hooks/` (each hook and a new one), `info/attributes`; submodules when
- *   the work tree is writable (git runs inside each submodule's work tree, whose `.git` the
- *   sandbox can rewrite);
+ *   directory's `config`, `hooks/` (each hook and a new one), `info/attributes`; submodules:
+ *   git runs inside each gitlink of the index, finding its repository through the submodule's
+ *   `.git` in the work tree, so each such `.git` (and, with `.gitmodules`, the work tree) must
+ *   not be writable;
  * - configuration files: system (`GIT_CONFIG_SYSTEM`, `/etc/gitconfig`), global
  *   (`GIT_CONFIG_GLOBAL`, `$XDG_CONFIG_HOME/git/config` or `~/.config/git/config`,
  *   `~/.gitconfig`), every `include.path` / `includeIf.*.path` target whatever its condition,
@@ -39,6 +40,7 @@ import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stat
 import path from "node:path";
 
 import { gitConfigName, parseGitConfig, type GitConfigEntry } from "./git-config-file.js";
+import { indexGitlinks } from "./git-index-gitlinks.js";
 import { readGitInvocation, type GitInvocation } from "./git-invocation.js";
 
 export interface GitExposureInput {
@@ -340,19 +342,44 @@ class GitExposureScan {
   }
 
   /**
-   * git status, diff, fetch... run git again inside each populated submodule, which finds its
-   * repository through the submodule's `.git` in the work tree: writable, so redirectable.
+   * git status, diff, fetch... run git again inside each populated submodule (every gitlink of
+   * the index, `.gitmodules` or not), which finds its repository through the submodule's `.git`
+   * in the work tree. `.gitmodules` and `modules/` also count: fetch recurses from commits.
    */
   private checkSubmodules(repository: Repository): void {
     const workTree = repository.workTree as string;
-    const declared = path.join(workTree, ".gitmodules");
-    const modules = path.join(repository.commonDir, "modules");
+    const indexFile = this.input.env.GIT_INDEX_FILE ?? path.join(repository.gitDir, "index");
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSync(path.resolve(this.invocation.startDir, indexFile));
+    } catch (error) {
+      if (!isMissing(error))
+        throw new Exposed(`execward cannot read git's index ${indexFile}`, indexFile);
+    }
+    const gitlinks = bytes === undefined ? [] : indexGitlinks(bytes);
+    if (gitlinks === undefined) {
+      this.refuseWritable(
+        workTree,
+        `execward cannot read git's index ${indexFile} to find submodules, and git would run inside them in`,
+      );
+      return;
+    }
+    for (const gitlink of gitlinks) {
+      this.refuseWritable(
+        path.join(workTree, gitlink, ".git"),
+        `git runs git again in the submodule ${gitlink}, finding its repository through`,
+      );
+    }
     const has = (p: string): boolean => lstatOrUndefined(p) !== undefined;
-    if (!has(declared) && !has(modules)) return;
-    this.refuseWritable(
-      workTree,
-      "the repository has submodules, and git runs inside each submodule's work tree, whose .git the sandboxed command can rewrite, in",
-    );
+    if (
+      has(path.join(workTree, ".gitmodules")) ||
+      has(path.join(repository.commonDir, "modules"))
+    ) {
+      this.refuseWritable(
+        workTree,
+        "the repository has submodules, and git runs inside each submodule's work tree, whose .git the sandboxed command can rewrite, in",
+      );
+    }
   }
 
   // ---- paths -------------------------------------------------------------------------------

@@ -307,6 +307,31 @@ describe("gitConfigExposure: configuration outside the repository", () => {
     });
   });
 
+  it("finds a gitlink whose .git is in the writable work tree, without .gitmodules", () => {
+    const embedded = path.join(work, "vendor");
+    mkdirSync(embedded);
+    git(embedded, "init", "-q");
+    git(embedded, "commit", "-q", "--allow-empty", "-m", "x");
+    git(work, "add", "vendor");
+    expect(exposure(["git", "status"], work)).toMatchObject({ exposed: true });
+    git(embedded, "config", "core.fsmonitor", fsmonitor);
+    // git status in the top-level repository runs git in the embedded one, and its fsmonitor.
+    expect(runsCode({}, work, "status")).toBe(true);
+    // Its .git protected (as a top-level one is), it is not exposed.
+    const vendorProtected = canWrite(
+      [work, scratch],
+      [path.join(work, ".git"), path.join(embedded, ".git")],
+    );
+    expect(exposure(["git", "status"], work, { canWrite: vendorProtected })).toMatchObject({
+      exposed: false,
+    });
+    expectExposed(
+      exposure(["git", "status"], work),
+      path.join(embedded, ".git"),
+      /submodule vendor/,
+    );
+  });
+
   it("treats submodules in a writable work tree as exposed", () => {
     writeFileSync(path.join(work, ".gitmodules"), `[submodule "s"]\n\tpath = s\n\turl = x\n`);
     expectExposed(exposure(["git", "status"], work), work, /submodule/);
