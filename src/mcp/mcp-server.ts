@@ -5,7 +5,7 @@
  * Codex 0.169 sends), else from the last `codex/sandbox-state/update`, else the default (see
  * sandbox-state.ts), builds the rules-based escalation policy
  * with an elicitation approver, runs the command under interception (src/exec), and returns
- * upstream's result JSON as text plus `structuredContent`. Calls are independent; a timeout (the
+ * upstream's result JSON as text. Calls are independent; a timeout (the
  * Stopwatch, paused while a human decides) or a client's cancellation kills everything started
  * for the call. stdout carries only the protocol; logs go to stderr.
  */
@@ -242,11 +242,10 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
           durationMs: performance.now() - started,
           timedOut,
         });
-        return {
-          content: [{ type: "text", text: JSON.stringify(result) }],
-          structuredContent: { ...result },
-          isError: false,
-        };
+        // Upstream's shape: the JSON as the one text content. No `structuredContent` copy: it
+        // would double every large output, and declaring the `outputSchema` it needs would make
+        // the tool listing differ from upstream's (README, "Differences on the wire").
+        return { content: [{ type: "text", text: JSON.stringify(result) }], isError: false };
       } finally {
         running.delete(run);
         callEnded.abort();

@@ -43,8 +43,11 @@ describe.skipIf(!existsSync(INSPECTOR))(
         "workdir=/tmp",
         "--tool-arg",
         "login=false",
-      )) as { structuredContent: { exit_code: number; output: string } };
-      expect(called.structuredContent).toMatchObject({
+      )) as { content: { type: string; text: string }[]; structuredContent?: unknown };
+      // Upstream's result: one text content holding the JSON, nothing else (see README).
+      expect(called.structuredContent).toBeUndefined();
+      expect(called.content).toHaveLength(1);
+      expect(JSON.parse(called.content[0]?.text ?? "")).toMatchObject({
         exit_code: 0,
         output: "hello from the inspector\n",
       });
