@@ -33,7 +33,7 @@ function readEntries(index: Uint8Array, oidSize: number): string[] | undefined {
   const count = view.getUint32(8);
   const end = index.byteLength - oidSize; // the trailing checksum
   const gitlinks: string[] = [];
-  let previous = new Uint8Array(0);
+  let previous: Uint8Array = new Uint8Array(0);
   let at = 12;
   for (let n = 0; n < count; n++) {
     const start = at;
