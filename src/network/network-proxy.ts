@@ -108,9 +108,18 @@ export class NetworkProxy {
         options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       );
     this.#http = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
-    this.#http.on("request", (req, res) => void this.#onRequest(req, res));
+    // A failure nobody expected ends that one connection, never the process.
+    this.#http.on("request", (req, res) => {
+      this.#onRequest(req, res).catch((error: unknown) => {
+        this.#options.log?.(`network: request failed: ${errorText(error)}`);
+        res.destroy();
+      });
+    });
     this.#http.on("connect", (req, socket: net.Socket, head: Buffer) => {
-      void this.#onConnect(req, socket, head);
+      this.#onConnect(req, socket, head).catch((error: unknown) => {
+        this.#options.log?.(`network: CONNECT failed: ${errorText(error)}`);
+        socket.destroy();
+      });
     });
     this.#http.on("clientError", (_error, socket: net.Socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
