@@ -394,6 +394,23 @@ describe("cause 7: request heads and requests have deadlines that hold", () => {
     expect(upstream.connections()).toBe(0);
   }, 90_000);
 
+  it("with the default settings too, a trickled CONNECT head is cut off", async () => {
+    const upstream = await recordingServer(cleanups, "127.0.0.1");
+    const { httpPort } = await startProxy(cleanups, {
+      allowedDomains: ["127.0.0.1"],
+      allowedLocalAddresses: ["127.0.0.1"],
+    });
+    const client = await rawClient(cleanups, httpPort);
+    client.send(`CONNECT 127.0.0.1:${upstream.port} HTTP/1.1\r\nx-slow: `);
+    // One byte every 50 ms for up to 45 s: past the 10 s default, never idle.
+    for (let i = 0; i < 900 && !client.closed(); i++) {
+      client.send("a");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(client.closed()).toBe(true);
+    expect(upstream.connections()).toBe(0);
+  }, 90_000);
+
   it("a trickled request body is cut off", async () => {
     const upstream = await recordingServer(cleanups, "127.0.0.1");
     const { httpPort } = await startProxy(
