@@ -87,7 +87,7 @@ const PROGRAM_KEYS: readonly RegExp[] = [
   /^(sequence\.editor|interactive\.difffilter|gpg\.program|gpg\.[^.]+\.program)$/,
   /^(credential\.helper|credential\..+\.helper|diff\.external)$/,
   /^(diff\..+\.(command|textconv)|filter\..+\.(clean|smudge|process)|merge\..+\.driver)$/,
-  /^(pager\..+|alias\..+|remote\..+\.(uploadpack|receivepack|proxy)|sendemail\..*)$/,
+  /^(pager\..+|alias\..+|remote\..+\.(uploadpack|receivepack)|sendemail\.smtpserver)$/,
   /^(mergetool\..+\.cmd|difftool\..+\.cmd|man\..+\.cmd|web\.browser|browser\..+\.cmd)$/,
   /^(uploadpack\.packobjectshook|core\.hookspath|init\.templatedir)$/,
 ];
@@ -164,6 +164,7 @@ class GitExposureScan {
       const gitDir = this.followGitFile(invocation.gitDir);
       return this.repositoryAt(gitDir, invocation.workTree ?? invocation.startDir);
     }
+    this.refuseWritableSymlinks(invocation.startDir);
     const start = this.physical(invocation.startDir);
     for (let dir = start; ; dir = path.dirname(dir)) {
       const dotGit = path.join(dir, ".git");
@@ -413,6 +414,21 @@ class GitExposureScan {
     }
   }
 
+  /**
+   * git is started in `dir` by name, after this check: a symlink on the way that the sandbox can
+   * replace could send it elsewhere by then.
+   */
+  private refuseWritableSymlinks(dir: string): void {
+    for (let p = dir; path.dirname(p) !== p; p = path.dirname(p)) {
+      if (lstatOrUndefined(p)?.isSymbolicLink() === true && this.input.sandboxCanWrite(p)) {
+        throw new Exposed(
+          `git starts in ${dir} through the symlink ${p}, which the sandboxed command could replace`,
+          p,
+        );
+      }
+    }
+  }
+
   private refuseWritable(p: string, what: string): void {
     const canWrite = this.input.sandboxCanWrite;
     const real = this.physical(p);
@@ -436,7 +452,7 @@ function firstWordPath(value: string): string | undefined {
     quote === undefined
       ? (/^\S+/.exec(trimmed)?.[0] ?? "")
       : trimmed.slice(1, Math.max(1, trimmed.indexOf(quote, 1)));
-  return word.includes("/") ? word : undefined;
+  return word.includes("/") && !word.includes("://") ? word : undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import os from "node:os";
@@ -335,6 +336,24 @@ describe("gitConfigExposure: configuration outside the repository", () => {
   it("treats submodules in a writable work tree as exposed", () => {
     writeFileSync(path.join(work, ".gitmodules"), `[submodule "s"]\n\tpath = s\n\turl = x\n`);
     expectExposed(exposure(["git", "status"], work), work, /submodule/);
+  });
+
+  it("does not take a URL for a program path", () => {
+    git(work, "config", "remote.origin.url", "https://example.com/x.git");
+    git(work, "config", "credential.helper", "cache --timeout=60");
+    git(work, "config", "remote.origin.proxy", "http://proxy.example:8080/");
+    git(work, "config", "core.askPass", "https://not-a-program/");
+    expect(exposure(["git", "status"], work)).toMatchObject({ exposed: false });
+  });
+
+  it("refuses a working directory reached through a symlink the sandbox can replace", () => {
+    const link = path.join(scratch, "link");
+    symlinkSync(work, link);
+    expectExposed(exposure(["git", "status"], link), link, /symlink/);
+    // A symlink the sandbox cannot touch is fine.
+    const safeLink = path.join(home, "link");
+    symlinkSync(work, safeLink);
+    expect(exposure(["git", "status"], safeLink)).toMatchObject({ exposed: false });
   });
 
   it("fails closed on an option it does not know", () => {
