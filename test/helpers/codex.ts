@@ -60,6 +60,18 @@ function probeNetworkNamespace(): string | undefined {
 
 export const codexUnavailable: string | undefined = probeNetworkNamespace() ?? fetchCodex();
 
+/** One `codex` subcommand with `home` as CODEX_HOME, in a network namespace of its own. */
+export function runCodex(
+  home: string,
+  args: readonly string[],
+): { status: number | null; stdout: string } {
+  const result = spawnSync(UNSHARE[0] ?? "unshare", [...UNSHARE.slice(1), CODEX_BIN, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, CODEX_HOME: home },
+    encoding: "utf8",
+  });
+  return { status: result.status, stdout: result.stdout };
+}
+
 export type ElicitationAnswer = { action: "accept" | "decline" | "cancel"; content?: object };
 
 export interface Elicitation {
@@ -279,14 +291,31 @@ function outputText(output: unknown): string {
     .join("\n");
 }
 
+/**
+ * The README's Codex configuration, exactly as written there, with only the server's command
+ * swapped for this checkout's build (npx would fetch a published release), and the scripted
+ * model in front. A README that drifts from what works fails these tests.
+ */
+export function readmeCodexConfig(): string {
+  const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const block = /From Codex \(`~\/\.codex\/config\.toml`\)[^`]*```toml\n([\s\S]*?)```/.exec(
+    readme,
+  )?.[1];
+  if (block === undefined) throw new Error("README.md has no Codex configuration block");
+  return block;
+}
+
 function configToml(options: CodexOptions): string {
   const args = [CLI_PATH, "mcp", ...(options.mcpArgs ?? [])];
+  const readme = readmeCodexConfig();
+  const swapped = readme
+    .replace(/^command = "npx"$/m, `command = ${JSON.stringify(process.execPath)}`)
+    .replace(/^args = \["-y", "execward", "mcp"\]$/m, `args = ${JSON.stringify(args)}`);
+  if (swapped.split("\n").filter((line, i) => line !== readme.split("\n")[i]).length !== 2)
+    throw new Error(`the README's Codex configuration changed shape:\n${readme}`);
   return [
     'model = "mock-model"',
     'model_provider = "mock"',
-    "",
-    "[features]",
-    "shell_tool = false",
     "",
     "[model_providers.mock]",
     'name = "mock"',
@@ -295,13 +324,7 @@ function configToml(options: CodexOptions): string {
     "request_max_retries = 0",
     "stream_max_retries = 0",
     "",
-    `[mcp_servers.${SERVER_NAME}]`,
-    `command = ${JSON.stringify(process.execPath)}`,
-    `args = ${JSON.stringify(args)}`,
-    // As the README says: Codex starts MCP servers without CODEX_HOME unless told to pass it.
-    `env_vars = ["CODEX_HOME"]`,
-    "startup_timeout_sec = 30",
-    "",
+    swapped,
   ].join("\n");
 }
 

@@ -11,6 +11,7 @@ import {
   CODEX_VERSION,
   CodexAppServer,
   codexUnavailable,
+  runCodex,
   type CodexOptions,
 } from "../helpers/codex.js";
 import { hasTool, sandboxUnavailable } from "../helpers/sandbox.js";
@@ -46,7 +47,7 @@ afterEach(async () => {
 async function session(
   name: string,
   mcpArgs: CodexOptions["mcpArgs"] = [],
-): Promise<{ codex: CodexAppServer; ws: string; outside: string }> {
+): Promise<{ codex: CodexAppServer; home: string; ws: string; outside: string }> {
   const home = path.join(base, name, "home");
   const ws = path.join(base, name, "ws");
   const outside = path.join(base, name, "outside");
@@ -56,7 +57,7 @@ async function session(
   const codex = new CodexAppServer({ home, mcpArgs });
   servers.push(codex);
   await codex.start();
-  return { codex, ws, outside };
+  return { codex, home, ws, outside };
 }
 
 function result(output: string): { exit_code: number; output: string } {
@@ -67,6 +68,13 @@ function result(output: string): { exit_code: number; output: string } {
 }
 
 describe.skipIf(skipReason !== undefined)(title, () => {
+  it("the README's configuration turns Codex's own shell tool off", async () => {
+    const { home } = await session("features");
+    const listed = runCodex(home, ["features", "list"]);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(/^shell_tool\s+\S+\s+false$/m);
+  });
+
   it("workspace-write: a write in the workspace lands, one outside it fails", async () => {
     const { codex, ws, outside } = await session("write");
     const inside = await codex.turn({
@@ -159,8 +167,8 @@ describe.skipIf(skipReason !== undefined)(title, () => {
         cwd: ws,
         sandbox: "workspace-write",
         call: {
-          // An address, not a name: nothing resolves names in this network namespace, and the
-          // proxy refuses a name it cannot resolve before asking. Nothing leaves it either.
+          // An address, not a name: nothing resolves names in this network namespace (and
+          // nothing leaves it, whatever the answer).
           command: "curl -sS -o /dev/null -w '%{http_code}' http://9.9.9.9/; echo",
           workdir: ws,
         },
