@@ -286,6 +286,17 @@ describe("gitConfigExposure: configuration outside the repository", () => {
     expectExposed(exposure(["git", "commit"], work), hooks, /hooks/);
   });
 
+  it("finds hooks that a protected .git links into the writable work tree", () => {
+    const shared = path.join(work, "githooks");
+    mkdirSync(shared);
+    writeFileSync(path.join(shared, "pre-commit"), `#!/bin/sh\ntouch '${canary}'\n`);
+    chmodSync(path.join(shared, "pre-commit"), 0o755);
+    rmSync(path.join(work, ".git", "hooks"), { recursive: true });
+    symlinkSync("../githooks", path.join(work, ".git", "hooks"));
+    expect(runsCode({}, work, "hook", "run", "pre-commit")).toBe(true);
+    expectExposed(exposure(["git", "commit"], work), shared, /hooks/);
+  });
+
   it("finds a program named by a protected configuration in a writable place", () => {
     const script = path.join(work, "tools", "fsmonitor.sh");
     mkdirSync(path.dirname(script));
@@ -300,6 +311,10 @@ describe("gitConfigExposure: configuration outside the repository", () => {
   });
 
   it("finds a writable --exec-path, and include.path given with -c", () => {
+    const helper = path.join(scratch, "git-hello");
+    writeFileSync(helper, `#!/bin/sh\ntouch '${canary}'\n`);
+    chmodSync(helper, 0o755);
+    expect(runsCode({}, work, `--exec-path=${scratch}`, "hello")).toBe(true);
     expectExposed(exposure(["git", `--exec-path=${scratch}`, "status"], work), scratch, /helper/);
     const included = path.join(scratch, "inc");
     expectExposed(exposure(["git", "-c", `include.path=${included}`, "status"], work), included);
