@@ -85,6 +85,8 @@ export interface CodexOptions {
   readonly home: string;
   /** Extra arguments for `execward mcp`. */
   readonly mcpArgs?: readonly string[];
+  /** Use the README's optional `default_tools_approval_mode = "approve"` line. */
+  readonly approveTools?: boolean;
 }
 
 export interface TurnOptions {
@@ -117,6 +119,8 @@ export class CodexAppServer {
   readonly stderr: string[] = [];
   /** Server requests other than elicitations (none are expected). */
   readonly unexpected: string[] = [];
+  /** How many times Codex asked its own "may this MCP tool run" question (always accepted). */
+  toolApprovals = 0;
 
   constructor(options: CodexOptions) {
     this.#home = options.home;
@@ -274,7 +278,10 @@ export class CodexAppServer {
       _meta?: Record<string, unknown>;
     };
     const elicitation = { message: p.message, requestedSchema: p.requestedSchema, meta: p._meta };
-    if (p._meta?.codex_approval_kind === "mcp_tool_call") return { action: "accept", content: {} };
+    if (p._meta?.codex_approval_kind === "mcp_tool_call") {
+      this.toolApprovals++;
+      return { action: "accept", content: {} };
+    }
     this.#elicitations.push(elicitation);
     return this.#answer?.(elicitation) ?? { action: "decline" };
   }
@@ -307,11 +314,19 @@ export function readmeCodexConfig(): string {
 
 function configToml(options: CodexOptions): string {
   const args = [CLI_PATH, "mcp", ...(options.mcpArgs ?? [])];
+  const optional = '# default_tools_approval_mode = "approve"';
   const readme = readmeCodexConfig();
+  if (options.approveTools === true && !readme.includes(`\n${optional}\n`))
+    throw new Error(`the README's Codex configuration lost its line ${optional}`);
   const swapped = readme
+    .replace(
+      `\n${optional}\n`,
+      options.approveTools === true ? `\n${optional.slice(2)}\n` : `\n${optional}\n`,
+    )
     .replace(/^command = "npx"$/m, `command = ${JSON.stringify(process.execPath)}`)
     .replace(/^args = \["-y", "execward", "mcp"\]$/m, `args = ${JSON.stringify(args)}`);
-  if (swapped.split("\n").filter((line, i) => line !== readme.split("\n")[i]).length !== 2)
+  const changed = options.approveTools === true ? 3 : 2;
+  if (swapped.split("\n").filter((line, i) => line !== readme.split("\n")[i]).length !== changed)
     throw new Error(`the README's Codex configuration changed shape:\n${readme}`);
   return [
     'model = "mock-model"',

@@ -47,6 +47,7 @@ afterEach(async () => {
 async function session(
   name: string,
   mcpArgs: CodexOptions["mcpArgs"] = [],
+  approveTools = false,
 ): Promise<{ codex: CodexAppServer; home: string; ws: string; outside: string }> {
   const home = path.join(base, name, "home");
   const ws = path.join(base, name, "ws");
@@ -54,7 +55,7 @@ async function session(
   for (const dir of [path.join(home, "rules"), ws, outside]) await mkdir(dir, { recursive: true });
   // In CODEX_HOME, which the README's config passes to execward (Codex itself does not).
   await writeFile(path.join(home, "rules", "default.rules"), RULES);
-  const codex = new CodexAppServer({ home, mcpArgs });
+  const codex = new CodexAppServer({ home, mcpArgs, approveTools });
   servers.push(codex);
   await codex.start();
   return { codex, home, ws, outside };
@@ -83,6 +84,8 @@ describe.skipIf(skipReason !== undefined)(title, () => {
       call: { command: "echo hi > f.txt && cat f.txt", workdir: ws },
     });
     expect(result(inside.output)).toMatchObject({ exit_code: 0, output: "hi\n" });
+    // As configured, Codex asks its own question before each call (the test accepts it).
+    expect(codex.toolApprovals).toBe(1);
     expect(readFileSync(path.join(ws, "f.txt"), "utf8")).toBe("hi\n");
 
     const escaped = await codex.turn({
@@ -92,6 +95,27 @@ describe.skipIf(skipReason !== undefined)(title, () => {
     });
     expect(result(escaped.output).output).toMatch(/Read-only file system/);
     expect(existsSync(path.join(outside, "f.txt"))).toBe(false);
+  });
+
+  it('with the README\'s optional default_tools_approval_mode = "approve", Codex does not ask first', async () => {
+    const { codex, ws } = await session("approve-tools", [], true);
+    const turn = await codex.turn({
+      cwd: ws,
+      sandbox: "workspace-write",
+      call: { command: "echo hi > f.txt", workdir: ws },
+    });
+    expect(result(turn.output).exit_code).toBe(0);
+    expect(readFileSync(path.join(ws, "f.txt"), "utf8")).toBe("hi\n");
+    // execward's own questions still reach the client.
+    const asked = await codex.turn({
+      cwd: ws,
+      sandbox: "workspace-write",
+      call: { command: "touch asked.txt", workdir: ws },
+      answer: () => ({ action: "accept", content: {} }),
+    });
+    expect(asked.elicitations).toHaveLength(1);
+    expect(existsSync(path.join(ws, "asked.txt"))).toBe(true);
+    expect(codex.toolApprovals).toBe(0);
   });
 
   it("read-only: even the workspace is not writable", async () => {
