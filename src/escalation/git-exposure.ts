@@ -123,6 +123,8 @@ class GitExposureScan {
   private readonly input: GitExposureInput;
   private readonly invocation: GitInvocation;
   private readonly home: string | undefined;
+  /** Paths already resolved by physical() during this scan. */
+  private readonly physicalCache = new Map<string, string>();
   /** Every entry of every configuration read, in git's order. */
   private readonly entries: { entry: GitConfigEntry; file: string | undefined }[] = [];
 
@@ -400,18 +402,25 @@ class GitExposureScan {
 
   /** The path with symlinks resolved as far as it exists (git works on physical paths). */
   private physical(p: string): string {
+    const cached = this.physicalCache.get(p);
+    if (cached !== undefined) return cached;
     let existing = p;
     const rest: string[] = [];
-    for (;;) {
-      try {
-        return path.join(realpathSync(existing), ...rest);
-      } catch {
-        const parent = path.dirname(existing);
-        if (parent === existing) return p;
-        rest.unshift(path.basename(existing));
-        existing = parent;
-      }
+    while (lstatOrUndefined(existing) === undefined) {
+      const parent = path.dirname(existing);
+      if (parent === existing) return p;
+      rest.unshift(path.basename(existing));
+      existing = parent;
     }
+    let resolved: string;
+    try {
+      resolved = path.join(realpathSync.native(existing), ...rest);
+    } catch {
+      // A dangling or looping symlink: keep the name; refuseWritable still asks about it.
+      resolved = p;
+    }
+    this.physicalCache.set(p, resolved);
+    return resolved;
   }
 
   /**
@@ -472,7 +481,7 @@ function isGitDirectory(dir: string): boolean {
 
 function statOrUndefined(p: string): Stats | undefined {
   try {
-    return statSync(p);
+    return statSync(p, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
@@ -480,13 +489,14 @@ function statOrUndefined(p: string): Stats | undefined {
 
 function lstatOrUndefined(p: string): Stats | undefined {
   try {
-    return lstatSync(p);
+    return lstatSync(p, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }
 }
 
 function readTextOrUndefined(p: string): string | undefined {
+  if (statOrUndefined(p) === undefined) return undefined;
   try {
     return readFileSync(p, "utf8");
   } catch {
