@@ -7,7 +7,8 @@
  * - a Transfer-Encoding other than exactly `chunked` (the proxy decodes chunked and re-encodes
  *   it; it cannot frame anything else), or chunked on HTTP/1.0, which has no chunked coding;
  * - a body on GET, HEAD, TRACE or CONNECT, methods whose bodies servers commonly ignore, leaving
- *   the body's bytes to be read as the next request.
+ *   the body's bytes to be read as the next request;
+ * - any version but HTTP/1.0 and 1.1 (a request line broken by a bare LF parses as HTTP/0.9).
  * The forwarded head carries only end-to-end headers, the framing chosen here, the Host the
  * policy judged, and `connection: close` (one request per upstream connection).
  */
@@ -48,6 +49,11 @@ export function planRequestFraming(
   httpVersion: string,
   rawHeaders: readonly string[],
 ): FramingPlan {
+  // Node's parser reads `GET http://a\na:1/ HTTP/1.1` as an HTTP/0.9 request for http://a with
+  // a header `a: 1/ HTTP/1.1`: not what the client meant, so not forwarded.
+  if (httpVersion !== "1.1" && httpVersion !== "1.0") {
+    return refuse(`HTTP/${httpVersion} requests are not forwarded`);
+  }
   const lengths: string[] = [];
   const codings: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {

@@ -346,6 +346,15 @@ describe("cause 6: requests are forwarded with unambiguous framing, or refused",
     expect(statusOf(response)).toBe(400);
   });
 
+  it("a request line broken by a bare LF (parsed as HTTP/0.9) is refused", async () => {
+    const { upstream, httpPort } = await upstreamAndProxy();
+    const client = await rawClient(cleanups, httpPort);
+    client.send(`GET http://127.0.0.1\nx:${upstream.port}/ HTTP/1.1\r\nhost: x\r\n\r\n`);
+    const response = await client.untilText("\r\n\r\n");
+    expect(upstream.connections()).toBe(0);
+    expect(statusOf(response)).toBe(400);
+  });
+
   it("POST with a chunked body is forwarded chunked, as one request", async () => {
     const { upstream, httpPort } = await upstreamAndProxy();
     const client = await rawClient(cleanups, httpPort);
