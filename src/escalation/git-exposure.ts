@@ -260,6 +260,8 @@ class GitExposureScan {
   // ---- configuration files -----------------------------------------------------------------
 
   private readConfigFile(file: string, what: string, depth: number): void {
+    // GIT_CONFIG_GLOBAL=/dev/null and the like: nothing to read, whoever can write to it.
+    if (file === "/dev/null") return;
     this.refuseWritable(file, `git reads its ${what} from`);
     if (statOrUndefined(file) === undefined && lstatOrUndefined(file) === undefined) return;
     let text: string;

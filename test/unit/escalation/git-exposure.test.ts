@@ -242,6 +242,21 @@ describe("gitConfigExposure: configuration outside the repository", () => {
     });
   });
 
+  it("reads GIT_CONFIG_GLOBAL instead of ~/.gitconfig, and nothing from /dev/null", () => {
+    const sandboxHome = path.join(scratch, "h");
+    const everyDevice = (p: string): boolean => canWrite()(p) || p.startsWith("/dev/");
+    const result = exposure(["git", "status"], work, {
+      env: env({ HOME: sandboxHome, GIT_CONFIG_GLOBAL: "/dev/null", XDG_CONFIG_HOME: home }),
+      canWrite: everyDevice,
+    });
+    expect(result).toMatchObject({ exposed: false });
+    const global = path.join(scratch, "global.gitconfig");
+    expectExposed(
+      exposure(["git", "status"], work, { env: env({ GIT_CONFIG_GLOBAL: global }) }),
+      global,
+    );
+  });
+
   it("finds $XDG_CONFIG_HOME/git/config", () => {
     const xdg = path.join(scratch, "xdg");
     mkdirSync(path.join(xdg, "git"), { recursive: true });
