@@ -36,7 +36,15 @@
  *
  * Synchronous and read-only: lstat, realpath, readFile, readdir.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
+import {
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import path from "node:path";
 
 import { gitConfigName, parseGitConfig, type GitConfigEntry } from "./git-config-file.js";
@@ -74,6 +82,9 @@ export type GitExposure =
 
 /** Git stops following `include.path` after this many levels (config.c MAX_INCLUDE_DEPTH). */
 const MAX_INCLUDE_DEPTH = 10;
+
+/** The kernel's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
+const MAX_SYMLINK_HOPS = 40;
 
 /** A hook name, to ask whether the sandbox could create a new hook (git status runs this one). */
 const PROBE_HOOK = "post-index-change";
@@ -130,7 +141,9 @@ class GitExposureScan {
 
   constructor(input: GitExposureInput) {
     this.input = input;
-    this.invocation = readGitInvocation(input.argv, input.workdir, input.env);
+    this.invocation = readGitInvocation(input.argv, input.workdir, input.env, (from, to) =>
+      this.changeDirectory(from, to),
+    );
     this.home = input.env.HOME === "" ? undefined : input.env.HOME;
   }
 
@@ -166,7 +179,6 @@ class GitExposureScan {
       const gitDir = this.followGitFile(invocation.gitDir);
       return this.repositoryAt(gitDir, invocation.workTree ?? invocation.startDir);
     }
-    this.refuseWritableSymlinks(invocation.startDir);
     const start = this.physical(invocation.startDir);
     for (let dir = start; ; dir = path.dirname(dir)) {
       const dotGit = path.join(dir, ".git");
@@ -426,18 +438,42 @@ class GitExposureScan {
   }
 
   /**
-   * git is started in `dir` by name, after this check: a symlink on the way that the sandbox can
-   * replace could send it elsewhere by then.
+   * Where git lands when it changes to `to` from the physical directory `from`, as the kernel
+   * resolves it: component by component, `..` after a symlink going to the target's parent. git
+   * is started by name after this check, so a symlink on the way that the sandbox can replace
+   * could send it elsewhere by then: that is exposure.
    */
-  private refuseWritableSymlinks(dir: string): void {
-    for (let p = dir; path.dirname(p) !== p; p = path.dirname(p)) {
-      if (lstatOrUndefined(p)?.isSymbolicLink() === true && this.input.sandboxCanWrite(p)) {
+  private changeDirectory(from: string, to: string, hops = 0): string {
+    let current = path.isAbsolute(to) ? "/" : from;
+    for (const component of to.split("/")) {
+      if (component === "" || component === ".") continue;
+      if (component === "..") {
+        current = path.dirname(current);
+        continue;
+      }
+      const next = path.join(current, component);
+      if (lstatOrUndefined(next)?.isSymbolicLink() !== true) {
+        current = next;
+        continue;
+      }
+      if (this.input.sandboxCanWrite(next)) {
         throw new Exposed(
-          `git starts in ${dir} through the symlink ${p}, which the sandboxed command could replace`,
-          p,
+          `git starts in ${to} through the symlink ${next}, which the sandboxed command could replace`,
+          next,
         );
       }
+      let target: string;
+      try {
+        target = readlinkSync(next);
+      } catch {
+        throw new Exposed(`execward cannot read the symlink ${next} on git's way`, next);
+      }
+      if (hops >= MAX_SYMLINK_HOPS) {
+        throw new Exposed(`too many symlinks on git's way at ${next}`, next);
+      }
+      current = this.changeDirectory(current, target, hops + 1);
     }
+    return current;
   }
 
   private refuseWritable(p: string, what: string): void {

@@ -8,7 +8,9 @@
  * Guards git-exposure.ts against judging a different repository than the one git uses. It
  * follows git.c's handle_options(): global options are read up to the first word that is not
  * one; an option this module does not know makes the invocation `uncertain` (the caller then
- * fails closed) rather than guessed at. Pure: argv, env and a directory in, a plan out.
+ * fails closed) rather than guessed at. Pure: argv, env and a directory in, a plan out; how a
+ * directory change is resolved is the caller's (`changeDirectory`, lexical by default; git
+ * itself goes through symlinks, which git-exposure.ts follows on the file system).
  */
 import path from "node:path";
 
@@ -78,12 +80,16 @@ const VALUE_OPTIONS = new Set([
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 
+/** Where `cd to` from `from` (absolute) lands; `to` may be relative or absolute. */
+export type ChangeDirectory = (from: string, to: string) => string;
+
 export function readGitInvocation(
   argv: readonly string[],
   workdir: string,
   env: Readonly<Record<string, string>>,
+  changeDirectory: ChangeDirectory = (from, to) => path.resolve(from, to),
 ): GitInvocation {
-  let startDir = path.resolve(workdir);
+  let startDir = changeDirectory("/", workdir);
   let gitDirOption: string | undefined;
   let workTreeOption: string | undefined;
   let execPath = env.GIT_EXEC_PATH;
@@ -117,7 +123,7 @@ export function readGitInvocation(
         break;
       }
       if (arg === "-C") {
-        if (value !== "") startDir = path.resolve(startDir, value);
+        if (value !== "") startDir = changeDirectory(startDir, value);
       } else {
         const eq = value.indexOf("=");
         addConfig(eq < 0 ? value : value.slice(0, eq), eq < 0 ? null : value.slice(eq + 1));
@@ -157,7 +163,7 @@ export function readGitInvocation(
   const subcommand = argv[i];
 
   const resolveFromStart = (p: string | undefined): string | undefined =>
-    p === undefined || p === "" ? undefined : path.resolve(startDir, p);
+    p === undefined || p === "" ? undefined : changeDirectory(startDir, p);
   // `--bare` sets GIT_DIR to the starting directory unless one was given.
   const gitDir =
     resolveFromStart(gitDirOption) ??
@@ -168,7 +174,7 @@ export function readGitInvocation(
     gitDir,
     workTree: resolveFromStart(workTreeOption ?? env.GIT_WORK_TREE),
     commonDir: resolveFromStart(env.GIT_COMMON_DIR),
-    execPath: execPath === undefined || execPath === "" ? undefined : path.resolve(execPath),
+    execPath: resolveFromStart(execPath),
     commandLineConfig,
     globalConfigFiles: globalConfigFiles(env),
     systemConfigFile: TRUE_WORDS.has((env.GIT_CONFIG_NOSYSTEM ?? "").toLowerCase())

@@ -386,6 +386,28 @@ describe("gitConfigExposure: configuration outside the repository", () => {
     expect(exposure(["git", "status"], safeLink)).toMatchObject({ exposed: false });
   });
 
+  it("follows -C through symlinks as the kernel does, .. included", () => {
+    // home/deep/inner -> scratch/evil/inner: "-C home/deep/inner/.." lands in scratch/evil.
+    const evil = path.join(scratch, "evil");
+    mkdirSync(path.join(evil, "inner"), { recursive: true });
+    git(evil, "init", "-q");
+    git(evil, "config", "core.fsmonitor", fsmonitor);
+    mkdirSync(path.join(home, "deep"));
+    symlinkSync(path.join(evil, "inner"), path.join(home, "deep", "inner"));
+    const argv = ["git", "-C", path.join(home, "deep", "inner") + "/..", "status"];
+    expect(runsCode({}, work, ...argv.slice(1))).toBe(true);
+    // Judged lexically, this would be home/deep, where nothing is writable.
+    expectExposed(exposure(argv, work), path.join(evil, ".git"));
+  });
+
+  it("refuses a writable symlink anywhere in a chain of symlinks", () => {
+    const hop = path.join(scratch, "hop");
+    symlinkSync(work, hop);
+    const first = path.join(home, "first");
+    symlinkSync(hop, first);
+    expectExposed(exposure(["git", "status"], first), hop, /symlink/);
+  });
+
   it("fails closed on an option it does not know", () => {
     expectExposed(exposure(["git", "--frobnicate", "status"], work), work, /--frobnicate/);
   });
