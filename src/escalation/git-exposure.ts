@@ -134,6 +134,8 @@ class GitExposureScan {
   private readonly input: GitExposureInput;
   private readonly invocation: GitInvocation;
   private readonly home: string | undefined;
+  /** Paths already walked by refuseWritable() during this scan, and where they lead. */
+  private readonly walked = new Map<string, string>();
   /** Paths already resolved by physical() during this scan. */
   private readonly physicalCache = new Map<string, string>();
   /** Every entry of every configuration read, in git's order. */
@@ -443,7 +445,15 @@ class GitExposureScan {
    * is started by name after this check, so a symlink on the way that the sandbox can replace
    * could send it elsewhere by then: that is exposure.
    */
-  private changeDirectory(from: string, to: string, hops = 0): string {
+  private changeDirectory(from: string, to: string): string {
+    return this.walk(from, to, `git starts in ${to}`, 0);
+  }
+
+  /**
+   * `to` resolved from `from` through symlinks, refusing any symlink on the way that the sandbox
+   * could replace; `context` says what the path is for, in the reason.
+   */
+  private walk(from: string, to: string, context: string, hops: number): string {
     let current = path.isAbsolute(to) ? "/" : from;
     for (const component of to.split("/")) {
       if (component === "" || component === ".") continue;
@@ -458,7 +468,7 @@ class GitExposureScan {
       }
       if (this.input.sandboxCanWrite(next)) {
         throw new Exposed(
-          `git starts in ${to} through the symlink ${next}, which the sandboxed command could replace`,
+          `${context} through the symlink ${next}, which the sandboxed command could replace`,
           next,
         );
       }
@@ -471,14 +481,18 @@ class GitExposureScan {
       if (hops >= MAX_SYMLINK_HOPS) {
         throw new Exposed(`too many symlinks on git's way at ${next}`, next);
       }
-      current = this.changeDirectory(current, target, hops + 1);
+      current = this.walk(current, target, context, hops + 1);
     }
     return current;
   }
 
   private refuseWritable(p: string, what: string): void {
     const canWrite = this.input.sandboxCanWrite;
-    const real = this.physical(p);
+    let real = this.walked.get(p);
+    if (real === undefined) {
+      real = this.walk("/", p, `${what} ${p}`, 0);
+      this.walked.set(p, real);
+    }
     if (canWrite(p) || (real !== p && canWrite(real))) {
       throw new Exposed(
         `${what} ${p}${real === p ? "" : ` (${real})`}, which the sandboxed command could have written`,

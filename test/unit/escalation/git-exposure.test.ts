@@ -408,6 +408,16 @@ describe("gitConfigExposure: configuration outside the repository", () => {
     expectExposed(exposure(["git", "status"], first), hop, /symlink/);
   });
 
+  it("refuses a configuration file reached through a symlink the sandbox can replace", () => {
+    // ~/.gitconfig -> scratch/hop -> tools/real.gitconfig: both ends are safe, the hop is not.
+    const real = path.join(tools, "real.gitconfig");
+    writeFileSync(real, `[user]\n\tname = a\n`);
+    const hop = path.join(scratch, "hop");
+    symlinkSync(real, hop);
+    symlinkSync(hop, path.join(home, ".gitconfig"));
+    expectExposed(exposure(["git", "status"], work), hop, /global configuration.*symlink/);
+  });
+
   it("fails closed on an option it does not know", () => {
     expectExposed(exposure(["git", "--frobnicate", "status"], work), work, /--frobnicate/);
   });
