@@ -192,17 +192,14 @@ class GitExposureScan {
         this.refuseWritable(dotGit, "git would use the repository");
         return this.repositoryAt(this.physical(dotGit), invocation.workTree ?? dir);
       }
-      this.refuseWritable(
-        dotGit,
-        "git looks for a repository here first, and the sandboxed command can create one at",
-      );
+      this.refuseWritable(dotGit, "git looks for a repository first at");
       if (isGitDirectory(dir)) {
         this.refuseWritable(dir, "git would use the bare repository");
         return this.repositoryAt(dir, invocation.workTree);
       }
       this.refuseWritable(
         path.join(dir, "HEAD"),
-        "git would take this directory for a bare repository if the sandboxed command created",
+        "git takes a directory for a bare repository when it has a HEAD (and objects/, refs/), as",
       );
       if (path.dirname(dir) === dir) return undefined;
     }
@@ -379,7 +376,7 @@ class GitExposureScan {
     if (gitlinks === undefined) {
       this.refuseWritable(
         workTree,
-        `execward cannot read git's index ${indexFile} to find submodules, and git would run inside them in`,
+        `execward cannot read git's index ${indexFile} to find the submodules git runs inside, in the work tree`,
       );
       return;
     }
@@ -396,7 +393,7 @@ class GitExposureScan {
     ) {
       this.refuseWritable(
         workTree,
-        "the repository has submodules, and git runs inside each submodule's work tree, whose .git the sandboxed command can rewrite, in",
+        "git runs inside the submodules (.gitmodules) of the work tree, finding each through its .git, in",
       );
     }
   }
