@@ -13,6 +13,11 @@
  *   tryLock(fd, exclusive) -> boolean            flock(LOCK_SH | LOCK_EX, non-blocking)
  *   watch(fd, callback) -> Watcher { start(readable, writable), stop(), close() }
  *   relay(fdA, fdB, callback)                    kernel-side tunnel relaying (fd_relay.c)
+ *   peerPid(fd) -> number                        SO_PEERCRED pid as this process's pid namespace
+ *                                                 sees it (0: the peer is not visible here)
+ *   openAt2(dirfd, path: Buffer, flags, resolve) -> fd   openat2(2), always close-on-exec; the
+ *                                                 escalation server resolves a requester's path
+ *                                                 inside the requester's root with it
  *
  * Invariants:
  * - Nothing here blocks: every socket the server reads is non-blocking, and readiness comes
@@ -30,7 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -44,11 +53,8 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   char message[256];
   snprintf(message, sizeof message, "%s: %s", what, strerror(err));
   napi_value code, msg, error;
-  const char *name = err == EBADF ? "EBADF" : err == EPIPE ? "EPIPE" : err == ECONNRESET ? "ECONNRESET"
-                   : err == EMSGSIZE ? "EMSGSIZE" : err == EINVAL ? "EINVAL" : err == ENOTSOCK ? "ENOTSOCK"
-                   : err == EMFILE ? "EMFILE" : err == ENFILE ? "ENFILE" : err == ENOBUFS ? "ENOBUFS"
-                   : err == ENOMEM ? "ENOMEM" : "EIO";
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name != NULL ? name : "EIO", NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
   napi_create_error(env, code, msg, &error);
   napi_set_named_property(env, error, "code", code);
@@ -105,6 +111,56 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "close(fd)");
   if (close(fd) != 0 && errno != EINTR) return throw_errno(env, "close", errno);
   return NULL;
+}
+
+/* peerPid(fd) -> the pid of the socket's peer (at its creation), 0 when not visible here. */
+static napi_value js_peer_pid(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd;
+  if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "peerPid(fd)");
+  struct ucred cred;
+  socklen_t length = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return throw_errno(env, "getsockopt", errno);
+  napi_value result;
+  napi_create_int32(env, cred.pid, &result);
+  return result;
+}
+
+/* openAt2(dirfd, path: Buffer, flags, resolve) -> fd (O_CLOEXEC added). dirfd -100: AT_FDCWD. */
+static napi_value js_open_at2(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int dirfd, flags, resolve;
+  void *data = NULL;
+  size_t length = 0;
+  bool is_buffer = false;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &dirfd) != napi_ok ||
+      napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &flags) != napi_ok || napi_get_value_int32(env, argv[3], &resolve) != napi_ok) {
+    return throw_type(env, "openAt2(dirfd, path: Buffer, flags, resolve)");
+  }
+  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) {
+    return throw_errno(env, "openat2", length == 0 ? ENOENT : length >= PATH_MAX ? ENAMETOOLONG : EINVAL);
+  }
+  char path[PATH_MAX];
+  memcpy(path, data, length);
+  path[length] = '\0';
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
+  how.resolve = (unsigned long long)(unsigned int)resolve;
+  long fd;
+  do {
+    fd = syscall(SYS_openat2, dirfd == -100 ? AT_FDCWD : dirfd, path, &how, sizeof how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd < 0) return throw_errno(env, "openat2", errno);
+  napi_value result;
+  napi_create_int32(env, (int)fd, &result);
+  return result;
 }
 
 /* tryLock(fd, exclusive) -> true if taken, false if somebody else holds a conflicting lock. */
@@ -385,6 +441,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"tryLock", NULL, js_try_lock, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
+      {"peerPid", NULL, js_peer_pid, NULL, NULL, NULL, napi_default, NULL},
+      {"openAt2", NULL, js_open_at2, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -35,6 +35,10 @@ export interface FdPassing {
     idleMs: number,
     done: (error: string | null, bytesAtoB: number, bytesBtoA: number) => void,
   ): (() => void) | undefined;
+  /** The pid of a Unix socket's peer as this process sees it (0: in a pid namespace not visible here). */
+  peerPid(fd: number): number;
+  /** openat2(2) (close-on-exec): `dirfd` -100 is AT_FDCWD; `resolve` takes RESOLVE_* flags. */
+  openAt2(dirfd: number, path: Buffer, flags: number, resolve: number): number;
   watch(
     fd: number,
     callback: (status: number, readable: boolean, writable: boolean) => void,
@@ -63,6 +67,8 @@ export interface NativePaths {
   readonly wrapper: string;
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   readonly sandboxInit: string;
+  /** execward-escalated-launcher: starts an escalated program from the judged inode. */
+  readonly launcher: string;
 }
 
 export function nativePaths(): NativePaths {
@@ -70,6 +76,7 @@ export function nativePaths(): NativePaths {
     hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
     wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
     sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
+    launcher: `${PACKAGE_ROOT}build/native/execward-escalated-launcher`,
   };
   for (const path of Object.values(paths)) {
     if (!existsSync(path)) {
