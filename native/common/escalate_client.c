@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -231,13 +232,48 @@ static void w_bytes(writer_t *w, const char *p, size_t n) {
   }
 }
 
-/* A JSON string of the n bytes at s. Bytes >= 0x80 pass through (the server checks UTF-8). */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when the byte starts none. */
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+  unsigned char c = s[0];
+  size_t length;
+  uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) { length = 2; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { length = 3; cp = c & 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF4) { length = 4; cp = c & 0x07; }
+  else return 0;
+  if (length > n) return 0;
+  for (size_t i = 1; i < length; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    cp = cp << 6 | (s[i] & 0x3F);
+  }
+  if ((length == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
+  return length;
+}
+
+/*
+ * A JSON string of the n bytes at s. Valid UTF-8 passes through; every other byte is written as
+ * a lone surrogate escape \udc80-\udcff (Python's surrogateescape), so names that are not UTF-8
+ * reach the server losslessly.
+ */
 static void w_string_n(writer_t *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   size_t run = 0;
   w_bytes(w, "\"", 1);
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c >= 0x80) {
+      size_t k = utf8_sequence((const unsigned char *)s + i, n - i);
+      if (k > 0) {
+        i += k - 1;
+        continue;
+      }
+      w_bytes(w, s + run, i - run);
+      run = i + 1;
+      char esc[6] = {'\\', 'u', 'd', 'c', hex[c >> 4], hex[c & 15]};
+      w_bytes(w, esc, 6);
+      continue;
+    }
     if (c != '"' && c != '\\' && c >= 0x20) continue;
     w_bytes(w, s + run, i - run);
     run = i + 1;
@@ -263,7 +299,8 @@ static int is_protocol_variable(const char *entry) {
          ew_env_entry_is(entry, EW_HOOK_WRAPPER_ENV) || ew_env_entry_is(entry, EW_HOOK_ASK_ENV);
 }
 
-static void w_request(writer_t *w, const char *file, char *const argv[], char *const envp[], const char *workdir) {
+static void w_request(writer_t *w, const char *file, const char *resolved, char *const argv[], char *const envp[],
+                      const char *workdir) {
   w_bytes(w, "{\"file\":", 8);
   w_string_n(w, file, ew_strlen(file));
   w_bytes(w, ",\"argv\":[", 9);
@@ -286,7 +323,12 @@ static void w_request(writer_t *w, const char *file, char *const argv[], char *c
     w_bytes(w, ":", 1);
     w_string_n(w, eq + 1, ew_strlen(eq + 1));
   }
-  w_bytes(w, "}}", 2);
+  w_bytes(w, "}", 1);
+  if (resolved != NULL) {
+    w_bytes(w, ",\"resolved\":", 12);
+    w_string_n(w, resolved, ew_strlen(resolved));
+  }
+  w_bytes(w, "}", 1);
 }
 
 /* ---------------------------------------------------------------- JSON in (small, strict) */
@@ -480,6 +522,87 @@ static int parse_response(const char *json, size_t length, ew_decision_t *out) {
   return have_action && r.p == r.end ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- what really runs */
+
+static int looks_anonymous(const char *name) {
+  size_t n = ew_strlen(name);
+  static const char deleted[] = " (deleted)";
+  size_t d = sizeof deleted - 1;
+  if (name[0] != '/') return 1;
+  if (n >= 8 && memcmp(name, "/memfd:", 7) == 0) return 1;
+  return n >= d && memcmp(name + n - d, deleted, d) == 0;
+}
+
+static void fd_link(int fd, char *out, size_t size) {
+  char link[64];
+  ew_copy(link, sizeof link, "/proc/self/fd/");
+  ew_append_int(link, sizeof link, fd);
+  ssize_t n = readlink(link, out, size - 1);
+  out[n < 0 ? 0 : n] = '\0';
+}
+
+static void copy_base(char *dst, const char *path) {
+  const char *base = path;
+  for (const char *p = path; *p != '\0'; p++) {
+    if (*p == '/' && p[1] != '\0') base = p + 1;
+  }
+  ew_copy(dst, EW_NAME_BYTES, base);
+}
+
+/* Reads the #! interpreter of the regular file behind `fd` into `out`; 0 when there is one. */
+static int read_shebang(int fd, char *out, size_t size) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  char link[64];
+  ew_copy(link, sizeof link, "/proc/self/fd/");
+  ew_append_int(link, sizeof link, fd);
+  int readable = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (readable < 0) return -1;
+  char head[256];
+  ssize_t n;
+  do {
+    n = pread(readable, head, sizeof head, 0);
+  } while (n < 0 && errno == EINTR);
+  close(readable);
+  if (n < 3 || head[0] != '#' || head[1] != '!') return -1;
+  size_t i = 2;
+  while (i < (size_t)n && (head[i] == ' ' || head[i] == '\t')) i++;
+  size_t k = 0;
+  while (i < (size_t)n && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\0' && k + 1 < size)
+    out[k++] = head[i++];
+  out[k] = '\0';
+  return k > 0 ? 0 : -1;
+}
+
+void ew_resolve(const char *path, ew_resolution_t *out) {
+  out->resolved_ok = 0;
+  out->anonymous = 0;
+  out->resolved[0] = '\0';
+  out->interpreters = 0;
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) {
+    out->anonymous = looks_anonymous(path);
+    return;
+  }
+  fd_link(fd, out->resolved, sizeof out->resolved);
+  out->resolved_ok = out->resolved[0] != '\0';
+  out->anonymous = out->resolved_ok ? looks_anonymous(out->resolved) : looks_anonymous(path);
+  while (out->interpreters < EW_MAX_INTERPRETERS) {
+    char interpreter[256];
+    if (read_shebang(fd, interpreter, sizeof interpreter) != 0) break;
+    int level = out->interpreters++;
+    copy_base(out->interpreter_base[level], interpreter);
+    out->interpreter_resolved_base[level][0] = '\0';
+    close(fd);
+    fd = open(interpreter, O_PATH | O_CLOEXEC);
+    if (fd < 0) return;
+    char canonical[4096];
+    fd_link(fd, canonical, sizeof canonical);
+    copy_base(out->interpreter_resolved_base[level], canonical);
+  }
+  close(fd);
+}
+
 /* ---------------------------------------------------------------- the exchange */
 
 int ew_send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count) {
@@ -511,13 +634,26 @@ int ew_send_with_fds(int fd, const char *data, size_t length, const int *fds, si
   return send_all(fd, data + n, length - (size_t)n);
 }
 
-void ew_request(int dgram_fd, const char *file, char *const argv[], char *const envp[], ew_decision_t *out) {
+void ew_request(int dgram_fd, const char *file, const char *resolved, char *const argv[], char *const envp[],
+                ew_decision_t *out) {
   out->action = EW_ACTION_ERROR;
   out->message[0] = '\0';
   out->stream_fd = -1;
   if (dgram_fd < 0) {
     fail(out, "no escalation socket (" EW_ESCALATE_SOCKET_ENV " is unset or invalid)", 0);
     return;
+  }
+  if (access(EW_SANDBOX_MARKER, F_OK) == 0) {
+    struct ucred peer;
+    socklen_t peer_length = sizeof peer;
+    if (getsockopt(dgram_fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_length) != 0) {
+      fail(out, "the escalation channel is not a socket", errno);
+      return;
+    }
+    if (peer.pid != 0) {
+      fail(out, "the escalation channel leads to a process inside the sandbox, not to execward", 0);
+      return;
+    }
   }
   char workdir[4096];
   if (getcwd(workdir, sizeof workdir) == NULL) {
@@ -540,7 +676,7 @@ void ew_request(int dgram_fd, const char *file, char *const argv[], char *const 
   w.handshake_errno = 0;
   w.total = 0;
   w.len = 0;
-  w_request(&w, file, argv, envp, workdir);
+  w_request(&w, file, resolved, argv, envp, workdir);
   if (w.total > EW_MAX_FRAME_BYTES) {
     close(pair[1]);
     close(fd);
@@ -552,7 +688,7 @@ void ew_request(int dgram_fd, const char *file, char *const argv[], char *const 
   w.counting = 0;
   w.total = 0;
   w_bytes(&w, (const char *)header, 4);
-  w_request(&w, file, argv, envp, workdir);
+  w_request(&w, file, resolved, argv, envp, workdir);
   w_flush(&w);
   if (!w.failed && w_handshake(&w) != 0) w.failed = w.handshake_errno;
   if (w.peer >= 0) close(w.peer);

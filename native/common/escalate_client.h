@@ -24,12 +24,36 @@ typedef struct {
   int stream_fd;
 } ew_decision_t;
 
+#define EW_MAX_INTERPRETERS 4
+#define EW_NAME_BYTES 256
+
+/*
+ * What the kernel will really run for a path, as this process sees it: the canonical path
+ * (through symlinks and /dev/fd, /proc/self/fd magic links) and the #! chain. The exec hook
+ * asks the server about a program when ANY of these names may matter; the server gets
+ * `resolved` because it cannot follow this process's magic links from outside.
+ */
+typedef struct {
+  int resolved_ok;  /* `resolved` holds the canonical path */
+  int anonymous;    /* a file with no path: memfd, deleted file */
+  char resolved[4096];
+  int interpreters; /* #! levels found (the kernel follows at most 4) */
+  char interpreter_base[EW_MAX_INTERPRETERS][EW_NAME_BYTES];          /* as written, basename */
+  char interpreter_resolved_base[EW_MAX_INTERPRETERS][EW_NAME_BYTES]; /* canonical, basename */
+} ew_resolution_t;
+
+void ew_resolve(const char *path, ew_resolution_t *out);
+
 /*
  * Asks the server behind the datagram socket `dgram_fd` what to do with `file` run as `argv`
- * with environment `envp` (protocol variables are left out of what is sent). Never returns
- * EW_ACTION_RUN unless the server said so.
+ * with environment `envp` (protocol variables are left out of what is sent); `resolved` (may be
+ * NULL) is the canonical path from ew_resolve. Never returns EW_ACTION_RUN unless the server
+ * said so. Inside an execward sandbox (EW_SANDBOX_MARKER exists), a channel whose peer is a
+ * process of the sandbox (a fake server put over the descriptor) is refused: the real server's
+ * pid is not visible there and reads as 0.
  */
-void ew_request(int dgram_fd, const char *file, char *const argv[], char *const envp[], ew_decision_t *out);
+void ew_request(int dgram_fd, const char *file, const char *resolved, char *const argv[], char *const envp[],
+                ew_decision_t *out);
 
 /*
  * After EW_ACTION_ESCALATE: hands descriptors 0, 1 and 2 to the server and waits for the

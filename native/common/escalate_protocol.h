@@ -17,5 +17,7 @@
 #define EW_MAX_FDS_PER_MESSAGE 16
 #define EW_DENIED_EXIT_STATUS 1
 #define EW_DENIED_MESSAGE_PREFIX "Execution denied"
+/* A read-only mount point every execward sandbox has and nothing inside can remove. */
+#define EW_SANDBOX_MARKER "/dev/.execward-sandbox"
 
 #endif

@@ -229,20 +229,29 @@ static const char *base_name(const char *path) {
   return base;
 }
 
-/*
- * Whether the server must be asked about `path`: EXECWARD_ASK lists the names that matter; a
- * symlink is always asked about, because the server judges its target's name too.
- */
-static int must_ask(const char *path) {
-  if (ask_list == NULL) return 1;
-  struct stat st;
-  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) return 1;
-  const char *name = base_name(path);
+static int listed(const char *name) {
   size_t n = 0;
   while (name[n] != '\0' && name[n] != '/') n++;
+  if (n == 0) return 0;
   for (const char *p = ask_list; *p != '\0'; p++) {
     if (*p != '/') continue;
     if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '/') return 1;
+  }
+  return 0;
+}
+
+/*
+ * Whether the server must be asked about `path`: EXECWARD_ASK lists the names that matter, and
+ * every name the program really has counts (the name used, its canonical path, each #!
+ * interpreter as written and as resolved). A program that cannot be resolved or has no name
+ * (memfd, deleted file) is always asked about.
+ */
+static int must_ask(const char *path, const ew_resolution_t *res) {
+  if (ask_list == NULL || !res->resolved_ok || res->anonymous) return 1;
+  if (listed(base_name(path)) || listed(base_name(res->resolved))) return 1;
+  for (int i = 0; i < res->interpreters; i++) {
+    if (listed(res->interpreter_base[i]) || listed(res->interpreter_resolved_base[i])) return 1;
+    if (res->interpreter_resolved_base[i][0] == '\0') return 1;
   }
   return 0;
 }
@@ -255,11 +264,13 @@ static void fail_closed(const char *file, const char *why) {
 
 
 /*
- * Asks about `display` run as argv with env (the program's own, un-injected environment).
+ * Asks about `display` run as argv with env (the program's own, un-injected environment);
+ * `target` is the path the kernel will open (display itself, or /proc/self/fd/N for fexecve).
  * Returns EW_ACTION_RUN to go ahead; never returns after Deny or Escalate (the process ends);
  * returns EW_ACTION_ERROR (errno = EACCES, message printed) when the exec must fail.
  */
-static ew_action_t decide(const char *display, char *const argv[], char *const envp[], int may_end_process) {
+static ew_action_t decide(const char *display, const char *target, char *const argv[], char *const envp[],
+                          int may_end_process) {
   if (!initialized) {
     fail_closed(display, "the exec hook is loaded without its execward session (" EW_HOOK_LIBRARY_ENV ", "
                          EW_HOOK_WRAPPER_ENV " or " EW_ESCALATE_SOCKET_ENV " missing)");
@@ -267,9 +278,11 @@ static ew_action_t decide(const char *display, char *const argv[], char *const e
   }
   /* The program must inherit the socket, whatever the command did to its flags. */
   fcntl(escalation_fd, F_SETFD, 0);
-  if (!must_ask(display)) return EW_ACTION_RUN;
+  ew_resolution_t res;
+  ew_resolve(target, &res);
+  if (!must_ask(display, &res)) return EW_ACTION_RUN;
   ew_decision_t decision;
-  ew_request(escalation_fd, display, argv, envp, &decision);
+  ew_request(escalation_fd, display, res.resolved_ok || res.anonymous ? res.resolved : NULL, argv, envp, &decision);
   switch (decision.action) {
     case EW_ACTION_RUN:
       return EW_ACTION_RUN;
@@ -312,7 +325,7 @@ static int exec_path(const char *path, char *const argv[], char *const envp[]) {
    * the exec closes the race of a file appearing between the check and the exec.
    */
   if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) return -1;
-  if (decide(path, argv, envp, 1) != EW_ACTION_RUN) return -1;
+  if (decide(path, path, argv, envp, 1) != EW_ACTION_RUN) return -1;
   if (build_env(envp, slots, &env) != 0) {
     fail_closed(path, "out of memory");
     return -1;
@@ -379,7 +392,7 @@ static int exec_search(const char *file, char *const argv[], char *const envp[])
   if (search_path(file, path, sizeof path) != 0) return -1;
   char *slots[STACK_ENV_SLOTS];
   env_t env;
-  if (decide(path, argv, envp, 1) != EW_ACTION_RUN) return -1;
+  if (decide(path, path, argv, envp, 1) != EW_ACTION_RUN) return -1;
   if (build_env(envp, slots, &env) != 0) {
     fail_closed(path, "out of memory");
     return -1;
@@ -477,6 +490,18 @@ static void fd_path(int fd, char *out, size_t size) {
 
 int execveat(int dirfd, const char *pathname, char *const argv[], char *const envp[], int flags) {
   char display[4096];
+  char target[4096];
+  /* What the kernel will open, through this process's own descriptor table. */
+  if (pathname[0] == '/' || dirfd == AT_FDCWD) {
+    ew_copy(target, sizeof target, pathname);
+  } else {
+    ew_copy(target, sizeof target, "/proc/self/fd/");
+    ew_append_int(target, sizeof target, dirfd);
+    if (pathname[0] != '\0') {
+      ew_append(target, sizeof target, "/");
+      ew_append(target, sizeof target, pathname);
+    }
+  }
   if (pathname[0] == '/') {
     ew_copy(display, sizeof display, pathname);
   } else if (pathname[0] == '\0' && (flags & AT_EMPTY_PATH)) {
@@ -490,7 +515,7 @@ int execveat(int dirfd, const char *pathname, char *const argv[], char *const en
   }
   char *slots[STACK_ENV_SLOTS];
   env_t env;
-  if (decide(display, argv, envp, 1) != EW_ACTION_RUN) return -1;
+  if (decide(display, target, argv, envp, 1) != EW_ACTION_RUN) return -1;
   if (build_env(envp, slots, &env) != 0) {
     fail_closed(display, "out of memory");
     return -1;
@@ -520,7 +545,9 @@ static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t 
   env_t env;
   if (build_env(envp, slots, &env) != 0) return ENOMEM;
   int rc;
-  if (!must_ask(path)) {
+  ew_resolution_t res;
+  ew_resolve(path, &res);
+  if (!must_ask(path, &res)) {
     rc = real(pid, path, actions, attr, argv, env.envp);
   } else {
     /* Ask from inside the child, after its file actions: the wrapper does the exchange. */
@@ -578,7 +605,7 @@ int system(const char *command) {
   if (real == NULL) return -1;
   if (command == NULL) return real(NULL);
   char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
-  ew_action_t action = decide("/bin/sh", argv, environ, 0);
+  ew_action_t action = decide("/bin/sh", "/bin/sh", argv, environ, 0);
   if (action == EW_ACTION_DENY) return EW_DENIED_EXIT_STATUS << 8;
   if (action != EW_ACTION_RUN) return -1;
   reinject_environ();
@@ -592,7 +619,7 @@ FILE *popen(const char *command, const char *type) {
     return NULL;
   }
   char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
-  if (decide("/bin/sh", argv, environ, 0) != EW_ACTION_RUN) return NULL;
+  if (decide("/bin/sh", "/bin/sh", argv, environ, 0) != EW_ACTION_RUN) return NULL;
   reinject_environ();
   return real(command, type);
 }
@@ -622,4 +649,30 @@ int close_range(unsigned int first, unsigned int last, int flags) {
 
 void closefrom(int lowfd) {
   close_range((unsigned int)lowfd, ~0U, 0);
+}
+
+/*
+ * Putting another descriptor over the escalation socket would let a process answer the
+ * questions of its own descendants (a fake server saying Run to a forbidden program): refused.
+ * (A raw system call still can; the channel's peer check in escalate_client.c then fails closed.)
+ */
+int dup2(int oldfd, int newfd) {
+  if (initialized && newfd == escalation_fd && oldfd != newfd) {
+    errno = EBUSY;
+    return -1;
+  }
+#ifdef SYS_dup2
+  return (int)syscall(SYS_dup2, oldfd, newfd);
+#else
+  if (oldfd == newfd) return fcntl(oldfd, F_GETFD) < 0 ? -1 : newfd;
+  return (int)syscall(SYS_dup3, oldfd, newfd, 0);
+#endif
+}
+
+int dup3(int oldfd, int newfd, int flags) {
+  if (initialized && newfd == escalation_fd) {
+    errno = EBUSY;
+    return -1;
+  }
+  return (int)syscall(SYS_dup3, oldfd, newfd, flags);
 }

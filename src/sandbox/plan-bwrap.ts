@@ -19,6 +19,14 @@ import path from "node:path";
 
 import { hasFullNetworkAccess, type SandboxPolicy } from "./sandbox-policy.js";
 
+/**
+ * A read-only mount point every execward sandbox has (bound over /dev/null in the sandbox's own
+ * /dev, so nothing inside can remove it). Where it exists, the exec hook accepts an escalation
+ * channel only if its peer is invisible from inside (SO_PEERCRED pid 0): the real server is
+ * outside the sandbox's pid namespace, a fake one put over the descriptor is not.
+ */
+export const SANDBOX_MARKER_PATH = "/dev/.execward-sandbox";
+
 /** A protected subpath of a writable root, as the launcher found it on disk. */
 export type ProtectedSubpath =
   | { readonly kind: "existing"; readonly path: string }
@@ -26,6 +34,12 @@ export type ProtectedSubpath =
   | { readonly kind: "missing"; readonly firstMissing: string }
   /** An empty directory: nothing to keep, so it is covered like a missing one. */
   | { readonly kind: "empty"; readonly path: string };
+
+/** A path hidden from the sandbox (a permission profile's `deny`), as the launcher found it. */
+export interface HiddenPath {
+  readonly path: string;
+  readonly kind: "file" | "directory";
+}
 
 export interface WritableRoot {
   readonly path: string;
@@ -64,6 +78,8 @@ export interface BwrapPlanInput {
   readonly writableRoots: readonly WritableRoot[];
   /** Required when the policy restricts reads; ignored otherwise. */
   readonly readable?: ReadableView;
+  /** Paths to hide, after every bind (a permission profile's `deny` entries). */
+  readonly hidden?: readonly HiddenPath[];
   /** Mount a fresh /proc (false after the host refused it). */
   readonly mountProc: boolean;
   /** The host's bwrap has `--disable-userns` (0.8.0 and later). */
@@ -108,7 +124,9 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
   } else {
     argv.push("--ro-bind", "/", "/");
   }
-  argv.push("--dev", "/dev");
+  // The sandbox's own /dev, with a mark nothing inside can remove: the exec hook trusts an
+  // escalation channel there only if its peer is outside the sandbox (SANDBOX_MARKER_PATH).
+  argv.push("--dev", "/dev", "--ro-bind", "/dev/null", SANDBOX_MARKER_PATH);
   for (const root of parentsFirst(input.writableRoots.map((r) => r.path)))
     argv.push("--bind", root, root);
   for (const root of input.writableRoots) {
@@ -121,6 +139,11 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
         argv.push("--tmpfs", target, "--remount-ro", target);
       }
     }
+  }
+  // Last of the filesystem, so no bind above shows them again.
+  for (const item of input.hidden ?? []) {
+    if (item.kind === "directory") argv.push("--tmpfs", item.path, "--remount-ro", item.path);
+    else argv.push("--ro-bind", "/dev/null", item.path);
   }
   argv.push("--unshare-pid");
   if (!hasFullNetworkAccess(input.policy)) argv.push("--unshare-net");

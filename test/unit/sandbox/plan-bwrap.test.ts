@@ -26,6 +26,8 @@ const COMMON = {
   setenv: {},
   init: "/x/execward-sandbox-init",
 };
+/** The mark the exec hook looks for before trusting its channel (SANDBOX_MARKER_PATH). */
+const MARK = ["--ro-bind", "/dev/null", "/dev/.execward-sandbox"];
 const TAIL = ["--chdir", "/work", "--", "/x/execward-sandbox-init", "--"];
 
 describe("planBwrapArgv", () => {
@@ -39,7 +41,7 @@ describe("planBwrapArgv", () => {
       }),
     ).toEqual([
       ...HARDENING,
-      ...["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--unshare-net"],
+      ...["--ro-bind", "/", "/", "--dev", "/dev", ...MARK, "--unshare-pid", "--unshare-net"],
       ...["--proc", "/proc", ...TAIL, "bash", "-c", "true"],
     ]);
   });
@@ -66,7 +68,7 @@ describe("planBwrapArgv", () => {
       }),
     ).toEqual([
       ...HARDENING.slice(0, -1),
-      ...["--ro-bind", "/", "/", "--dev", "/dev"],
+      ...["--ro-bind", "/", "/", "--dev", "/dev", ...MARK],
       ...["--bind", "/tmp", "/tmp", "--bind", "/tmp/repo", "/tmp/repo"],
       ...["--ro-bind", "/tmp/repo/.git", "/tmp/repo/.git"],
       ...["--tmpfs", "/tmp/repo/.codex", "--remount-ro", "/tmp/repo/.codex"],
@@ -99,7 +101,17 @@ describe("planBwrapArgv", () => {
       ...["--ro-bind", "/usr/lib", "/usr/lib", "--symlink", "usr/bin", "/bin"],
       ...["--ro-bind", "/dev/null", "/etc/shadow"],
       ...["--tmpfs", "/etc/ssl/private", "--remount-ro", "/etc/ssl/private"],
-      ...["--dev", "/dev", "--unshare-pid", "--unshare-net", "--proc", "/proc", ...TAIL, "true"],
+      ...[
+        "--dev",
+        "/dev",
+        ...MARK,
+        "--unshare-pid",
+        "--unshare-net",
+        "--proc",
+        "/proc",
+        ...TAIL,
+        "true",
+      ],
     ]);
   });
 
@@ -111,7 +123,9 @@ describe("planBwrapArgv", () => {
       command: ["true"],
     });
     expect(argv.slice(HARDENING.length, HARDENING.length + 2)).toEqual(["--tmpfs", "/"]);
-    expect(argv).not.toContain("--ro-bind");
+    // Nothing of the host is shown; the only read-only bind is the sandbox's mark.
+    expect(argv.filter((word) => word === "--ro-bind")).toHaveLength(1);
+    expect(argv.join(" ")).toContain(MARK.join(" "));
   });
 
   it("never lets a command word be read as a bwrap option", () => {
