@@ -25,6 +25,8 @@ export type ErrorCode =
   | "amend_io"
   // src/escalation
   | "frame_too_large"
+  | "too_many_fds"
+  | "malformed_request"
   | "protocol_error"
   | "native_unavailable"
   // src/sandbox

@@ -11,6 +11,7 @@ import path from "node:path";
 
 import { createTtyApprover } from "../approval/tty-approver.js";
 import { computeAskList } from "../escalation/ask-list.js";
+import { escalationEnvFor } from "../escalation/escalated-env.js";
 import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { isExecwardError } from "../errors.js";
 import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
@@ -55,6 +56,9 @@ Options:
                                honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
       --bash <PATH>            The shell binary to use (e.g. a patched Bash).
       --login                  Run the shell as a login shell (-lc).
+      --escalation-env <NAME>  Let programs run outside the sandbox take NAME from the
+                               sandboxed command (repeatable). By default they get execward's
+                               own environment plus locale, terminal and time zone only.
 ${sandboxOptionsHelp(31, "The sandbox the command runs in (default workspace-write).")}${networkOptionsHelp(31)}  -h, --help                   Print this help.
 `;
 
@@ -73,6 +77,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
       { name: "mode", kind: "value" },
       { name: "bash", kind: "value" },
       { name: "login", kind: "flag" },
+      { name: "escalation-env", kind: "values" },
       { name: "help", short: "h", kind: "flag" },
       ...SANDBOX_OPTION_SPECS,
       ...NETWORK_OPTION_SPECS,
@@ -174,18 +179,22 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     }
     throw error;
   }
+  const env = definedEnv(io.env);
+  const escalationEnvNames = parsed.values.get("escalation-env") ?? [];
   const run = startInterceptedRun({
     command: parsed.rest.join(" "),
     shell: resolvedShell,
     login: parsed.flags.has("login"),
     mode,
     cwd: io.cwd,
-    env: definedEnv(io.env),
+    env,
+    escalationEnvNames,
     policy: createRulesEscalationPolicy({
       policy,
       approver,
       preserveProgramPaths,
       writableRoots: prepared.writableRoots,
+      escalatedEnv: escalationEnvFor(env, escalationEnvNames),
     }),
     askList: computeAskList(policy, preserveProgramPaths),
     stdio: "inherit",

@@ -1,98 +1,96 @@
 /**
- * The environment an escalated program gets: the requesting process's, minus every variable
- * that could make a trusted program run code chosen inside the sandbox.
+ * The environment an escalated program gets: execward's own (the user's, as execward was
+ * started), plus a short allow-list of presentation variables taken from the request.
  *
- * Guards the escalation invariant: a sandboxed command must not hijack the program the human or
- * the policy allowed to run outside (loader preloads, interpreter start-up files and options,
- * git configuration injection, exported shell functions, execward's own hook variables).
+ * Guards the escalation invariant E1: nothing the sandboxed command controls steers what runs
+ * outside. A deny-list cannot do that (HOME, XDG_CONFIG_HOME, GIT_DIR, GIT_TRACE, TAR_OPTIONS,
+ * PATH... every program has its own), so the request's environment is ignored except for:
+ * - locale, terminal, colour, time zone and size variables, each with a value that can only
+ *   name a setting, never a file (no `/` in a locale or TERM, no absolute or `..` time zone), so
+ *   `LC_ALL=/tmp/evil` cannot load a sandbox-written locale;
+ * - names the user adds (`--escalation-env NAME`), passed as they are.
+ * Names in a request are checked first: empty, containing `=` or NUL is a malformed request
+ * (`PYTHONPATH=/tmp/p` as a name would otherwise smuggle a variable in), which ends the session.
  */
-import { PROTOCOL_ENV_NAMES } from "./protocol.js";
+import { ExecwardError } from "../errors.js";
 
-const DROPPED_NAMES = new Set<string>([
-  ...PROTOCOL_ENV_NAMES,
-  "BASH_ENV",
-  "ENV",
-  "SHELLOPTS",
-  "BASHOPTS",
-  "PS4",
-  "PROMPT_COMMAND",
-  "NODE_OPTIONS",
-  "NODE_PATH",
-  "PYTHONPATH",
-  "PYTHONSTARTUP",
-  "PYTHONHOME",
-  "PYTHONINSPECT",
-  "PYTHONUSERBASE",
-  "PERL5OPT",
-  "PERL5LIB",
-  "PERLLIB",
-  "PERL5DB",
-  "RUBYOPT",
-  "RUBYLIB",
-  "GEM_PATH",
-  "JAVA_TOOL_OPTIONS",
-  "_JAVA_OPTIONS",
-  "JDK_JAVA_OPTIONS",
-  "GIT_EXEC_PATH",
-  "GIT_SSH",
-  "GIT_SSH_COMMAND",
-  "GIT_ASKPASS",
-  "GIT_EXTERNAL_DIFF",
-  "GIT_PAGER",
-  "GIT_EDITOR",
-  "GIT_TEMPLATE_DIR",
-  "GIT_PROXY_COMMAND",
-  "SSH_ASKPASS",
-  "EDITOR",
-  "VISUAL",
-  "PAGER",
-  "IFS",
+/** Values that name a setting: letters, digits and `_ . @ - + ,`. */
+const SETTING_VALUE = /^[\w.@+,-]*$/;
+/** A time zone: `UTC`, `Europe/Paris`, `:Europe/Paris`, `EST5EDT`, `UTC+2`; no `..`, not absolute. */
+const TIME_ZONE_VALUE = /^:?(?!.*\.\.)[\w+,-]+(?:\/[\w+.,-]+)*$/;
+const DIGITS = /^\d{1,6}$/;
+
+const ALLOWED_FROM_REQUEST: ReadonlyMap<string, RegExp> = new Map([
+  ["LANG", SETTING_VALUE],
+  ["LANGUAGE", /^[\w.@:-]*$/],
+  ["LC_ALL", SETTING_VALUE],
+  ["LC_CTYPE", SETTING_VALUE],
+  ["LC_COLLATE", SETTING_VALUE],
+  ["LC_MESSAGES", SETTING_VALUE],
+  ["LC_NUMERIC", SETTING_VALUE],
+  ["LC_TIME", SETTING_VALUE],
+  ["LC_MONETARY", SETTING_VALUE],
+  ["TERM", SETTING_VALUE],
+  ["COLORTERM", SETTING_VALUE],
+  ["NO_COLOR", SETTING_VALUE],
+  ["CLICOLOR", SETTING_VALUE],
+  ["CLICOLOR_FORCE", SETTING_VALUE],
+  ["TZ", TIME_ZONE_VALUE],
+  ["COLUMNS", DIGITS],
+  ["LINES", DIGITS],
 ]);
 
-const DROPPED_PREFIXES = [
-  "LD_",
-  "DYLD_",
-  "GIT_CONFIG",
-  "BASH_FUNC_",
-  "MALLOC_",
-  "GLIBC_TUNABLES",
-  "LUA_",
-];
+/** The variables an escalated program may take from its request (documented in docs/escalation.md). */
+export const REQUEST_ENV_ALLOW_LIST: readonly string[] = [...ALLOWED_FROM_REQUEST.keys()];
 
-/** Whether `name` is dropped from an escalated program's environment. */
-export function isDroppedFromEscalation(name: string, value: string): boolean {
-  return (
-    DROPPED_NAMES.has(name) ||
-    DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
-    value.startsWith("() {")
-  );
+export interface EscalatedEnvInput {
+  /** execward's own environment (the user's), as the command was started. */
+  readonly base: Readonly<Record<string, string>>;
+  /** The request's environment (the sandboxed process's). */
+  readonly requested: Readonly<Record<string, string>>;
+  /** Names the user allowed to pass from the request, values unchecked. */
+  readonly extraNames?: readonly string[];
+  /** The escalated program's working directory (for PWD). */
+  readonly workdir: string;
 }
 
-/** Variables execward set for the sandbox only, and what they were before (if anything). */
-export interface InsideOnlyEnv {
-  readonly inside: Readonly<Record<string, string>>;
-  readonly outside: Readonly<Record<string, string>>;
-}
-
-/**
- * `insideOnly`: variables that make sense only inside the sandbox (the proxy's in-sandbox
- * address, `HTTP_PROXY=http://127.0.0.1:3128`: outside, that is the host's loopback, where
- * anything might listen). While they still have exactly that value, the escalated program gets
- * the value from before the sandbox instead, or nothing.
- */
-export function sanitizeEscalatedEnv(
-  env: Readonly<Record<string, string>>,
-  insideOnly: InsideOnlyEnv = { inside: {}, outside: {} },
-): Record<string, string> {
-  const clean: Record<string, string> = {};
+/** Throws `malformed_request` for a name no real environment can hold. */
+export function checkEnvNames(env: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(env)) {
-    if (isDroppedFromEscalation(name, value)) continue;
-    if (insideOnly.inside[name] === value) {
-      const before = insideOnly.outside[name];
-      if (before !== undefined && !isDroppedFromEscalation(name, before)) clean[name] = before;
-      continue;
+    if (name === "" || name.includes("=") || name.includes("\0") || value.includes("\0")) {
+      throw new ExecwardError(
+        "malformed_request",
+        `the request's environment has an invalid variable name ${JSON.stringify(name)} (empty, or containing "=" or NUL)`,
+      );
     }
-    clean[name] = value;
   }
-  return clean;
+}
+
+export function escalatedEnv(input: EscalatedEnvInput): Record<string, string> {
+  const env: Record<string, string> = { ...input.base };
+  for (const [name, value] of Object.entries(input.requested)) {
+    const shape = ALLOWED_FROM_REQUEST.get(name);
+    if (shape !== undefined ? shape.test(value) : input.extraNames?.includes(name) === true)
+      env[name] = value;
+  }
+  env.PWD = input.workdir;
+  return env;
+}
+
+/** The environment function for one command: `base` (execward's own) plus allowed request variables. */
+export function escalationEnvFor(
+  base: Readonly<Record<string, string>>,
+  extraNames: readonly string[] = [],
+): (request: {
+  readonly env: Readonly<Record<string, string>>;
+  readonly workdir: string;
+  readonly inspection?: { readonly host?: { readonly workdirPath: string } | undefined };
+}) => Record<string, string> {
+  return (request) =>
+    escalatedEnv({
+      base,
+      requested: request.env,
+      extraNames,
+      workdir: request.inspection?.host?.workdirPath ?? request.workdir,
+    });
 }

@@ -1,18 +1,29 @@
 /**
  * Runs an escalated program outside the sandbox with the requester's descriptors as its
- * stdio, its working directory and a sanitised environment, and reports how it ended.
+ * stdio, and reports how it ended.
  *
- * The program leads its own process group and is registered with the command's
- * ProcessRegistry, so a timeout or cancel ends it too. Received descriptors are closed here once
- * the child has its copies.
+ * Guards E2 and E5: exactly the judged file runs, and a start that fails is an exit status,
+ * never an exception. The program is started by execward-escalated-launcher from the host
+ * descriptors the inspection verified (program on descriptor 16, working directory on 17): no
+ * second lookup by path. Its environment is execward's own plus the request's allow-listed
+ * presentation variables (escalated-env.ts). It leads its own process group and is registered
+ * with the command's ProcessRegistry, so a timeout or cancel ends it too. Received descriptors
+ * are closed here once the child has its copies (or the start failed).
  */
-import { spawn, type StdioOptions } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { writeSync } from "node:fs";
 import os from "node:os";
 
 import type { ProcessRegistry } from "../exec/process-registry.js";
-import { sanitizeEscalatedEnv, type InsideOnlyEnv } from "./escalated-env.js";
 import type { ExecRequest } from "./escalation-policy.js";
 import type { FdPassing } from "./native-addon.js";
+
+/** Where the launcher finds the judged program and working directory. */
+const PROGRAM_FD = 16;
+const WORKDIR_FD = 17;
+/** Exit statuses a shell uses for "not found" and "cannot execute". */
+export const NOT_FOUND_STATUS = 127;
+export const CANNOT_EXECUTE_STATUS = 126;
 
 export interface EscalatedExit {
   readonly exitCode: number;
@@ -27,40 +38,79 @@ export interface EscalatedRun {
 }
 
 export interface EscalatedExecutor {
-  /** `fds[i]` becomes descriptor `targets[i]` of the program. Takes ownership of `fds`. */
+  /** `fds[i]` becomes descriptor `targets[i]` of the program. Takes ownership of `fds`. Never throws. */
   start(request: ExecRequest, targets: readonly number[], fds: readonly number[]): EscalatedRun;
 }
 
-export function createEscalatedExecutor(
-  addon: FdPassing,
-  registry: ProcessRegistry,
-  /** Variables only meaningful inside the sandbox (see sanitizeEscalatedEnv). */
-  insideOnly?: InsideOnlyEnv,
-): EscalatedExecutor {
+export interface EscalatedExecutorOptions {
+  readonly addon: FdPassing;
+  readonly registry: ProcessRegistry;
+  /** execward-escalated-launcher. */
+  readonly launcher: string;
+  /** The escalated program's environment for a request. */
+  readonly env: (request: ExecRequest) => Readonly<Record<string, string>>;
+  readonly log?: (message: string) => void;
+}
+
+export function createEscalatedExecutor(options: EscalatedExecutorOptions): EscalatedExecutor {
+  const log = options.log ?? ((message) => process.stderr.write(`execward: ${message}\n`));
   return {
     start(request, targets, fds) {
-      const stdio: StdioOptions = ["ignore", "ignore", "ignore"];
-      targets.forEach((target, i) => {
-        (stdio as unknown[])[target] = fds[i];
-      });
-      let child;
+      let child: ChildProcess;
       try {
-        child = spawn(request.file, request.argv.slice(1), {
-          argv0: request.argv[0] ?? request.file,
-          cwd: request.workdir,
-          env: sanitizeEscalatedEnv(request.env, insideOnly),
-          stdio,
-          detached: true,
+        const host = request.inspection.host;
+        if (host === undefined)
+          throw new Error(request.inspection.hostProblem ?? "the program was not verified");
+        const stdio: StdioOptions = Array.from({ length: WORKDIR_FD + 1 }, () => "ignore");
+        targets.forEach((target, i) => {
+          (stdio as unknown[])[target] = fds[i];
         });
+        (stdio as unknown[])[PROGRAM_FD] = host.programFd;
+        (stdio as unknown[])[WORKDIR_FD] = host.workdirFd;
+        child = spawn(
+          options.launcher,
+          [
+            host.script ? "script" : "fd",
+            host.programPath,
+            "--",
+            ...(request.argv.length === 0 ? [request.file] : request.argv),
+          ],
+          {
+            argv0: "execward-escalated-launcher",
+            cwd: "/",
+            env: { ...options.env(request) },
+            stdio,
+            detached: true,
+          },
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`could not start ${request.file} outside the sandbox: ${message}`);
+        const stderr = fds[targets.indexOf(2)];
+        if (stderr !== undefined) {
+          try {
+            writeSync(
+              stderr,
+              `execward: could not start ${request.file} outside the sandbox: ${message}\n`,
+            );
+          } catch {
+            // the requester's stderr is gone; the exit status still says it
+          }
+        }
+        return failedRun(CANNOT_EXECUTE_STATUS);
       } finally {
-        for (const fd of fds) addon.close(fd);
+        for (const fd of fds) closeQuietly(options.addon, fd);
       }
+      const started = child;
       const exit = new Promise<EscalatedExit>((resolve) => {
-        child.once("error", (error: NodeJS.ErrnoException) => {
-          process.stderr.write(`execward: could not start ${request.file}: ${error.message}\n`);
-          resolve({ exitCode: error.code === "ENOENT" ? 127 : 126, signal: undefined });
+        started.once("error", (error: NodeJS.ErrnoException) => {
+          log(`could not start ${request.file}: ${error.message}`);
+          resolve({
+            exitCode: error.code === "ENOENT" ? NOT_FOUND_STATUS : CANNOT_EXECUTE_STATUS,
+            signal: undefined,
+          });
         });
-        child.once("exit", (code, signal) => {
+        started.once("exit", (code, signal) => {
           if (signal !== null) {
             const number = os.constants.signals[signal];
             resolve({ exitCode: 128 + number, signal: number === 0 ? undefined : number });
@@ -69,28 +119,40 @@ export function createEscalatedExecutor(
           }
         });
       });
-      registry.add(child);
+      options.registry.add(started);
       return {
         exit,
         kill() {
-          if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
+          if (started.pid === undefined || started.exitCode !== null || started.signalCode !== null)
             return;
-          try {
-            process.kill(-child.pid, "SIGTERM");
-          } catch {
-            child.kill("SIGTERM");
-          }
+          signalGroup(started, "SIGTERM");
           setTimeout(() => {
-            if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-              try {
-                process.kill(-child.pid, "SIGKILL");
-              } catch {
-                child.kill("SIGKILL");
-              }
-            }
+            if (started.exitCode === null && started.signalCode === null)
+              signalGroup(started, "SIGKILL");
           }, 2000).unref();
         },
       };
     },
   };
+}
+
+function failedRun(exitCode: number): EscalatedRun {
+  return { exit: Promise.resolve({ exitCode, signal: undefined }), kill: () => undefined };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+function closeQuietly(addon: FdPassing, fd: number): void {
+  try {
+    addon.close(fd);
+  } catch {
+    // already closed
+  }
 }

@@ -11,18 +11,33 @@
  *   close and refuses to exec), is logged, and the server keeps serving.
  * - A requester that goes away ends its session: a pending decision is aborted (nothing will
  *   run), and an escalated program it was waiting for is killed.
- * - Every received descriptor is closed or handed over exactly once.
+ * - Every received descriptor is closed or handed over exactly once, and descriptors are
+ *   accepted only with the SuperExec message (at most 16): a request carrying any, or a frame
+ *   piling them up, ends its session at once instead of leaving them with the server (E5).
+ * - Bounded: at most MAX_SESSIONS open sessions per command (more handshakes are refused), and a
+ *   requester that owes a frame (its request, its SuperExec message) has FRAME_TIMEOUT_MS to send
+ *   it; malformed requests (relative workdir, impossible environment names) end the session.
+ * - What a request names is found by the server (program-inspection.ts) from the peer's pid as
+ *   the kernel reports it (SO_PEERCRED), never from the request alone; the inspection's host
+ *   descriptors live exactly as long as the session.
+ * - Nothing a requester sends can throw out of the event loop: decisions and starts that fail
+ *   become a deny or an exit status (126/127) for that requester.
  */
 import path from "node:path";
 
+import { hasEscapedBytes } from "./byte-string.js";
+import { checkEnvNames } from "./escalated-env.js";
 import type { EscalatedExecutor, EscalatedRun } from "./escalated-executor.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
 import { encodeFrame, FrameDecoder, type DecodedFrame } from "./framing.js";
 import type { FdPassing, FdWatcher } from "./native-addon.js";
+import { inspectProgram, type ProgramInspection } from "./program-inspection.js";
 import {
   EscalateRequestSchema,
+  FRAME_TIMEOUT_MS,
   HANDSHAKE_BYTE,
   MAX_FDS_PER_MESSAGE,
+  MAX_SESSIONS,
   SuperExecMessageSchema,
   type EscalateResponse,
 } from "./protocol.js";
@@ -45,6 +60,8 @@ export class EscalationServer {
   private watcher: FdWatcher | undefined;
   private readonly sessions = new Set<Session>();
   private closed = false;
+  /** Set while handshakes are being refused, so the refusal is logged once per burst. */
+  private saturated = false;
 
   constructor(options: EscalationServerOptions) {
     this.options = options;
@@ -107,6 +124,13 @@ export class EscalationServer {
         continue;
       }
       const fd = message.fds[0] as number;
+      if (this.sessions.size >= MAX_SESSIONS) {
+        addon.close(fd);
+        if (!this.saturated) this.log(`refused requests: ${MAX_SESSIONS} are already pending`);
+        this.saturated = true;
+        continue;
+      }
+      this.saturated = false;
       const session = new Session(fd, this.options, this.log, () => this.sessions.delete(session));
       this.sessions.add(session);
       session.begin();
@@ -125,8 +149,13 @@ class Session {
   private readonly abort = new AbortController();
   private outgoing: Buffer[] = [];
   private request: ExecRequest | undefined;
+  private inspection: ProgramInspection | undefined;
   private run: EscalatedRun | undefined;
   private ended = false;
+  /** Ends the session when the requester owes a frame for too long. */
+  private deadline: NodeJS.Timeout | undefined;
+  /** The requester's pid as the kernel reports it (0: not visible, -1: unknown). */
+  private readonly peerPid: number;
 
   constructor(
     private readonly fd: number,
@@ -135,6 +164,25 @@ class Session {
     private readonly onEnd: () => void,
   ) {
     options.addon.setNonBlocking(fd);
+    let pid = -1;
+    try {
+      pid = options.addon.peerPid(fd);
+    } catch {
+      // not a Unix socket: the request cannot be tied to a process, so nothing escalates
+    }
+    this.peerPid = pid;
+  }
+
+  private expectFrameWithin(): void {
+    clearTimeout(this.deadline);
+    this.deadline = setTimeout(
+      () =>
+        this.end(
+          `no ${this.state === "request" ? "request" : "SuperExec message"} within ${FRAME_TIMEOUT_MS} ms`,
+        ),
+      FRAME_TIMEOUT_MS,
+    );
+    this.deadline.unref();
   }
 
   /**
@@ -143,6 +191,7 @@ class Session {
    * chance to complete (a pending approval, a running escalated program, a slow client).
    */
   begin(): void {
+    this.expectFrameWithin();
     this.read();
     setImmediate(() => {
       if (!this.ended) this.watch();
@@ -161,10 +210,12 @@ class Session {
     this.ended = true;
     if (reason !== undefined && this.state !== "done")
       this.log(`escalation session ended: ${reason}`);
+    clearTimeout(this.deadline);
     this.abort.abort();
     this.run?.kill();
     this.watcher?.close();
     for (const fd of this.decoder.drainFds()) this.options.addon.close(fd);
+    this.inspection?.close();
     this.options.addon.close(this.fd);
     this.onEnd();
   }
@@ -195,11 +246,16 @@ class Session {
         this.end(this.state === "done" ? undefined : "the requesting process went away");
         return;
       }
+      if (message.fds.length > 0 && this.state !== "super-exec") {
+        for (const fd of message.fds) this.options.addon.close(fd);
+        this.end("descriptors are accepted only with the SuperExec message");
+        return;
+      }
       let frames: DecodedFrame[];
       try {
         frames = this.decoder.push(message.data, message.fds);
       } catch (error) {
-        for (const fd of message.fds) this.options.addon.close(fd);
+        // The decoder holds every descriptor it was given; end() closes them once.
         this.end(error instanceof Error ? error.message : String(error));
         return;
       }
@@ -226,6 +282,7 @@ class Session {
 
   private onRequest(frame: DecodedFrame): void {
     for (const fd of frame.fds) this.options.addon.close(fd);
+    clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
     const parsed =
       decoded === undefined ? undefined : EscalateRequestSchema.safeParse(decoded.value);
@@ -234,23 +291,53 @@ class Session {
       return;
     }
     const raw = parsed.data;
-    const workdir = path.resolve("/", raw.workdir);
+    if (!path.isAbsolute(raw.workdir)) {
+      this.end("malformed EscalateRequest: the workdir is not absolute");
+      return;
+    }
+    try {
+      checkEnvNames(raw.env);
+    } catch (error) {
+      this.end(`malformed EscalateRequest: ${(error as Error).message}`);
+      return;
+    }
+    const workdir = path.resolve(raw.workdir);
+    const file = path.resolve(workdir, raw.file);
+    this.state = "deciding";
+    try {
+      this.inspection = inspectProgram(this.options.addon, {
+        pid: this.peerPid,
+        file,
+        workdir,
+        claimedResolved: raw.resolved,
+      });
+    } catch (error) {
+      this.respond({
+        action: "deny",
+        reason: `execward could not inspect ${file}: ${String(error)}`,
+      });
+      return;
+    }
     this.request = {
-      file: path.resolve(workdir, raw.file),
+      file,
       argv: raw.argv,
       workdir,
       env: raw.env,
-      faithful: decoded.faithful,
+      faithful:
+        decoded.faithful && ![file, workdir, ...raw.argv].some((text) => hasEscapedBytes(text)),
+      inspection: this.inspection,
     };
-    this.state = "deciding";
-    this.options.policy.decide(this.request, this.abort.signal).then(
-      (decision) => this.respond(decision),
-      (error: unknown) =>
-        this.respond({
-          action: "deny",
-          reason: `execward could not decide: ${error instanceof Error ? error.message : String(error)}`,
-        }),
-    );
+    const request = this.request;
+    Promise.resolve()
+      .then(() => this.options.policy.decide(request, this.abort.signal))
+      .then(
+        (decision) => this.respond(decision),
+        (error: unknown) =>
+          this.respond({
+            action: "deny",
+            reason: `execward could not decide: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+      );
   }
 
   private respond(decision: EscalationDecision): void {
@@ -264,6 +351,7 @@ class Session {
       case "escalate":
         response = { action: "Escalate" };
         this.state = "super-exec";
+        this.expectFrameWithin();
         break;
       case "deny":
         response = { action: { Deny: { reason: decision.reason } } };
@@ -274,6 +362,7 @@ class Session {
   }
 
   private onSuperExec(frame: DecodedFrame): void {
+    clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
     const parsed =
       decoded === undefined ? undefined : SuperExecMessageSchema.safeParse(decoded.value);

@@ -3,11 +3,12 @@
  * that enforces the size limit when reading the header, before buffering anything.
  *
  * Guards against a peer that announces or sends an oversized frame (it is rejected with
- * `frame_too_large` as soon as the header is read) and keeps descriptors with the frame whose
- * first bytes they arrived with.
+ * `frame_too_large` as soon as the header is read) or piles up descriptors for one frame
+ * (`too_many_fds`: the caller closes them all), and keeps descriptors with the frame whose first
+ * bytes they arrived with.
  */
 import { ExecwardError } from "../errors.js";
-import { MAX_FRAME_BYTES } from "./protocol.js";
+import { MAX_FDS_PER_MESSAGE, MAX_FRAME_BYTES } from "./protocol.js";
 
 export function encodeFrame(message: unknown): Buffer {
   const payload = Buffer.from(JSON.stringify(message), "utf8");
@@ -37,8 +38,11 @@ export class FrameDecoder {
   private pendingFds: number[] = [];
   private readonly maxBytes: number;
 
-  constructor(maxBytes = MAX_FRAME_BYTES) {
+  private readonly maxFds: number;
+
+  constructor(maxBytes = MAX_FRAME_BYTES, maxFds = MAX_FDS_PER_MESSAGE) {
     this.maxBytes = maxBytes;
+    this.maxFds = maxFds;
   }
 
   /** Adds received bytes (and descriptors); returns the frames now complete. */
@@ -48,6 +52,12 @@ export class FrameDecoder {
       this.buffered += data.length;
     }
     this.pendingFds.push(...fds);
+    if (this.pendingFds.length > this.maxFds) {
+      throw new ExecwardError(
+        "too_many_fds",
+        `peer sent ${this.pendingFds.length} descriptors for one frame (limit ${this.maxFds})`,
+      );
+    }
     const frames: DecodedFrame[] = [];
     for (;;) {
       if (this.expected === undefined) {

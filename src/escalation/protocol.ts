@@ -56,8 +56,15 @@ export const PROTOCOL_ENV_NAMES = [
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Most descriptors one message may carry. */
 export const MAX_FDS_PER_MESSAGE = 16;
+/** Most sessions (pending execs) one command may have open at once; more are refused. */
+export const MAX_SESSIONS = 256;
+/** How long a requester may take to send a frame it owes (the request, the SuperExec message). */
+export const FRAME_TIMEOUT_MS = 30_000;
 /** The handshake datagram: one zero byte carrying one descriptor. */
 export const HANDSHAKE_BYTE = 0x00;
+
+/** The sandbox's mark, checked by the hook before it trusts its channel (plan-bwrap.ts). */
+export { SANDBOX_MARKER_PATH } from "../sandbox/plan-bwrap.js";
 
 /** How a denied program ends, as upstream's wrapper: this message on stderr and exit status 1. */
 export const DENIED_EXIT_STATUS = 1;
@@ -72,6 +79,12 @@ export const EscalateRequestSchema = z.object({
   workdir: z.string(),
   /** Its environment, without the protocol's own variables. */
   env: z.record(z.string(), z.string()),
+  /**
+   * execward extension, from execward's hook: the program's canonical path as the requester's
+   * kernel resolves it (through /dev/fd/N, /proc/self/fd/N...), which the server cannot follow
+   * from outside. A claim, used to judge names only, never to choose what escalates.
+   */
+  resolved: z.string().optional(),
 });
 export type EscalateRequest = z.infer<typeof EscalateRequestSchema>;
 

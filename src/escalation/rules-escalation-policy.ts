@@ -8,17 +8,25 @@
  *   no rule, dangerous heuristic    ask: yes → run in the sandbox; no → deny
  *   no rule                         run in the sandbox
  *
- * The program token is the file's basename (or its full path with `preserveProgramPaths`);
- * argv[0] is ignored, as upstream. Three execward guards on top:
- * - when the file is a symlink, the target's name is judged too and the stricter outcome wins
- *   (`ln -s /bin/rm del; ./del` is `rm` to a `forbidden` rule);
- * - a program file the sandbox could write (under a writable root, as named or as a symlink's
- *   target) never escalates on a basename rule alone: it needs a `host_executable` entry listing that path, or a human's yes with the
- *   real path shown;
- * - a request that is not valid UTF-8 never escalates (it cannot be shown or spawned faithfully).
- * "Yes for this session" answers are remembered per exact program + arguments.
+ * The program token is a file's basename (or its full path with `preserveProgramPaths`);
+ * argv[0] is ignored, as upstream. What a request names is judged by what actually runs
+ * (issue 16, E4), every name counting and the stricter outcome winning:
+ * - the program as named, and its canonical path in the sandbox's view (symlinks, /dev/fd/N,
+ *   /dev/shm links resolved as the sandbox's kernel would: `ln -s /bin/rm x; ./x` is `rm`);
+ * - each `#!` interpreter as the kernel runs it: `[interpreter, arg?, script, args...]`;
+ * - a program with no name (memfd, deleted file) is refused: no rule can be checked.
+ * Escalation (E2, E3) on top:
+ * - only when the server matched every file of the chain and the working directory to the same
+ *   inodes on the host (the launcher then starts exactly those), and only on names the program
+ *   has on the host too: a name that exists only in the sandbox's view cannot vouch for it;
+ * - a file the sandbox could write (the program, a link naming it, an interpreter) never
+ *   escalates on a basename rule alone: it needs a `host_executable` entry listing that path, or
+ *   a human's yes with the real path shown;
+ * - git whose configuration, hooks or repository the sandbox could have written asks the
+ *   human, naming the path (git-exposure.ts), and is refused when nobody can be asked;
+ * - a request that is not valid UTF-8 never escalates.
+ * "Yes for this session" answers are remembered per exact program file + arguments.
  */
-import { realpathSync } from "node:fs";
 import path from "node:path";
 
 import type { ApprovalAnswer, Approver } from "../approval/approver.js";
@@ -28,41 +36,64 @@ import {
   type Policy,
   type PrefixRuleMatch,
 } from "../policy/index.js";
+import { PROTECTED_SUBPATHS } from "../sandbox/sandbox-policy.js";
 import { commandMightBeDangerous } from "./dangerous-command.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
+import { escalationEnvFor } from "./escalated-env.js";
+import { gitConfigExposure } from "./git-exposure.js";
+import type { ProgramInspection } from "./program-inspection.js";
 
 export interface RulesEscalationPolicyOptions {
   readonly policy: Policy;
   readonly approver: Approver;
   /** Match rules against the full program path instead of its basename. */
   readonly preserveProgramPaths?: boolean;
-  /** Absolute directories the sandboxed command can write. */
+  /** Absolute directories the sandboxed command can write (their .git, .codex, .agents excepted). */
   readonly writableRoots: readonly string[];
+  /**
+   * The environment an escalated program of this request gets, to know which configuration git
+   * would read (default: execward's own environment, as the executor gives it).
+   */
+  readonly escalatedEnv?: (request: ExecRequest) => Readonly<Record<string, string>>;
 }
 
 export const FORBIDDEN_REASON = "Execution forbidden by policy";
 export const DECLINED_REASON = "User declined execution";
 export const CANCELLED_REASON = "User cancelled execution";
+export const ANONYMOUS_REASON =
+  "execward cannot tell which program this is (a memfd or a deleted file run through a descriptor), so no rule can be checked";
+
+interface Judgement {
+  /** The command as named, for the dangerous-command heuristic. */
+  readonly command: readonly string[];
+  /** Stricter of every name's outcome. */
+  readonly decision: Decision | undefined;
+  /** Stricter of the outcomes of names the program also has on the host. */
+  readonly hostDecision: Decision | undefined;
+  readonly matchedRules: readonly PrefixRuleMatch[];
+}
 
 export function createRulesEscalationPolicy(
   options: RulesEscalationPolicyOptions,
 ): EscalationPolicy {
   const approvedForSession = new Set<string>();
+  const canWrite = sandboxCanWrite(options.writableRoots);
 
   const ask = async (
     request: ExecRequest,
+    program: string,
     reason: string,
     justification: string | undefined,
     signal: AbortSignal,
   ): Promise<ApprovalAnswer> => {
-    const key = JSON.stringify([request.file, ...request.argv.slice(1)]);
+    const key = JSON.stringify([program, ...request.argv.slice(1)]);
     if (approvedForSession.has(key)) return "accept";
     let answer: ApprovalAnswer;
     try {
       answer = await options.approver.ask(
         {
           kind: "exec",
-          program: request.file,
+          program,
           args: request.argv.slice(1),
           workdir: request.workdir,
           reason,
@@ -79,13 +110,13 @@ export function createRulesEscalationPolicy(
 
   return {
     async decide(request, signal): Promise<EscalationDecision> {
-      const evaluation = evaluateRequest(options, request);
-      const command = evaluation.command;
-      const justification = evaluation.matchedRules.find(
-        (match) => match.decision === evaluation.decision && match.justification !== undefined,
+      if (request.inspection.anonymous) return deny(ANONYMOUS_REASON);
+      const judgement = judge(options, request);
+      const justification = judgement.matchedRules.find(
+        (match) => match.decision === judgement.decision && match.justification !== undefined,
       )?.justification;
       try {
-        switch (evaluation.decision) {
+        switch (judgement.decision) {
           case "forbidden":
             return deny(
               justification === undefined
@@ -94,12 +125,13 @@ export function createRulesEscalationPolicy(
             );
           case "allow":
           case "prompt":
-            return await escalateOrAsk(evaluation.decision, request, justification, signal);
+            return await escalateOrAsk(judgement, request, justification, signal);
           case undefined:
-            if (!commandMightBeDangerous(command)) return { action: "run" };
+            if (!commandMightBeDangerous([...judgement.command])) return { action: "run" };
             return answerToDecision(
               await ask(
                 request,
+                request.file,
                 "this command might be destructive (no rule covers it)",
                 undefined,
                 signal,
@@ -116,63 +148,134 @@ export function createRulesEscalationPolicy(
   };
 
   async function escalateOrAsk(
-    decision: Extract<Decision, "allow" | "prompt">,
+    judgement: Judgement,
     request: ExecRequest,
     justification: string | undefined,
     signal: AbortSignal,
   ): Promise<EscalationDecision> {
+    const decision = judgement.decision as Extract<Decision, "allow" | "prompt">;
     if (!request.faithful) {
       return deny(
-        "the command's arguments or environment are not valid UTF-8, so execward cannot show or escalate it",
+        "the command's name or arguments are not valid UTF-8, so execward cannot show or escalate it",
       );
     }
-    // The file as named and, through symlinks, as it really is: either being writable counts.
-    const locations = [request.file, realPathOf(request.file)];
-    const writable = options.writableRoots.some((root) =>
-      locations.some((file) => isInside(file, root)),
-    );
-    const listed =
-      options.policy.hostExecutables.get(path.basename(request.file))?.includes(request.file) ===
-      true;
-    if (decision === "allow" && !(writable && !listed && options.preserveProgramPaths !== true)) {
-      return { action: "escalate" };
+    const host = request.inspection.host;
+    if (host === undefined) {
+      return deny(
+        `a rule would run this program outside the sandbox, but ${request.inspection.hostProblem ?? "execward could not verify it"}`,
+      );
     }
-    const reason =
-      decision === "prompt"
-        ? "a rule asks for approval"
-        : `the program file ${request.file} is writable from the sandbox, so the allow rule for ${path.basename(request.file)} alone cannot vouch for it`;
-    return answerToDecision(await ask(request, reason, justification, signal), {
-      action: "escalate",
-    });
+    if (judgement.hostDecision !== "allow" && judgement.hostDecision !== "prompt") {
+      return deny(
+        `the rule matched ${request.file}, a name this program (${host.programPath}) has only inside the sandbox`,
+      );
+    }
+    const named = path.resolve(request.workdir, request.file);
+    const writableFile = [named, host.programPath, ...host.interpreterPaths].find(canWrite);
+    const listed =
+      options.policy.hostExecutables
+        .get(path.basename(host.programPath))
+        ?.some((entry) => entry === host.programPath || entry === named) === true;
+    const reasons: string[] = [];
+    if (decision === "prompt") reasons.push("a rule asks for approval");
+    if (writableFile !== undefined && !listed && options.preserveProgramPaths !== true) {
+      reasons.push(
+        `the file ${writableFile} is writable from the sandbox, so the allow rule for ${path.basename(request.file)} alone cannot vouch for it`,
+      );
+    }
+    if (path.basename(host.programPath) === "git" || path.basename(named) === "git") {
+      const exposure = gitExposure(request, host.workdirPath);
+      if (exposure !== undefined) reasons.push(exposure);
+    }
+    if (decision === "allow" && reasons.length === 0) return { action: "escalate" };
+    return answerToDecision(
+      await ask(request, host.programPath, reasons.join("; "), justification, signal),
+      { action: "escalate" },
+    );
+  }
+
+  function gitExposure(request: ExecRequest, workdir: string): string | undefined {
+    try {
+      const exposure = gitConfigExposure({
+        argv: request.argv,
+        workdir,
+        env: (options.escalatedEnv ?? escalationEnvFor(processEnv()))(request),
+        sandboxCanWrite: canWrite,
+      });
+      return exposure.exposed ? exposure.reason : undefined;
+    } catch (error) {
+      return `execward could not check which configuration git would read (${error instanceof Error ? error.message : String(error)})`;
+    }
   }
 }
 
 class ApprovalUnavailable extends Error {}
 
-/** Evaluates the program as named and, if it is a symlink, as its target; the stricter wins. */
-function evaluateRequest(
-  options: RulesEscalationPolicyOptions,
-  request: ExecRequest,
-): { command: string[]; decision: Decision | undefined; matchedRules: readonly PrefixRuleMatch[] } {
+/** Every name the request's program has, each judged; the stricter outcome wins. */
+function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Judgement {
   const token = (file: string): string =>
     options.preserveProgramPaths === true ? file : path.basename(file);
-  const command = [token(request.file), ...request.argv.slice(1)];
-  const named = options.policy.evaluate(command);
-  let real: string;
-  try {
-    real = realpathSync(request.file);
-  } catch {
-    return { command, ...named };
+  const args = request.argv.slice(1);
+  const command = [token(request.file), ...args];
+  const inspection: ProgramInspection = request.inspection;
+  // [name, rest of argv, does the host give the program this name too?]
+  const candidates: { name: string; rest: readonly string[]; onHost: boolean }[] = [
+    { name: request.file, rest: args, onHost: inspection.program.namedOnHost },
+  ];
+  if (inspection.program.canonical !== undefined)
+    candidates.push({ name: inspection.program.canonical, rest: args, onHost: true });
+  // The kernel runs `#!` scripts as [interpreter, arg?, script as named, args...].
+  let argv: readonly string[] = [request.file, ...args];
+  for (const interpreter of inspection.interpreters) {
+    const rest = [...(interpreter.arg === undefined ? [] : [interpreter.arg]), ...argv];
+    candidates.push({ name: interpreter.file.named, rest, onHost: interpreter.file.namedOnHost });
+    if (interpreter.file.canonical !== undefined)
+      candidates.push({ name: interpreter.file.canonical, rest, onHost: true });
+    argv = [interpreter.file.named, ...rest];
   }
-  if (token(real) === command[0]) return { command, ...named };
-  const target = options.policy.evaluate([token(real), ...request.argv.slice(1)]);
-  const decision =
-    named.decision === undefined
-      ? target.decision
-      : target.decision === undefined
-        ? named.decision
-        : stricterDecision(named.decision, target.decision);
-  return { command, decision, matchedRules: [...named.matchedRules, ...target.matchedRules] };
+  let decision: Decision | undefined;
+  let hostDecision: Decision | undefined;
+  const matchedRules: PrefixRuleMatch[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    const words = [token(candidate.name), ...candidate.rest];
+    const key = JSON.stringify([words, candidate.onHost]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const evaluation = options.policy.evaluate(words);
+    if (evaluation.decision === undefined) continue;
+    matchedRules.push(...evaluation.matchedRules);
+    decision = stricter(decision, evaluation.decision);
+    if (candidate.onHost) hostDecision = stricter(hostDecision, evaluation.decision);
+  }
+  return { command, decision, hostDecision, matchedRules };
+}
+
+function stricter(a: Decision | undefined, b: Decision): Decision {
+  return a === undefined ? b : stricterDecision(a, b);
+}
+
+/**
+ * Whether the sandboxed command could write (or create) `file`: inside a writable root, and not
+ * under any root's protected names (bound read-only on top of every writable root, so a
+ * workspace's `.git` stays read-only even when /tmp, its parent, is writable too).
+ */
+function sandboxCanWrite(roots: readonly string[]): (file: string) => boolean {
+  const protectedPaths = roots.flatMap((root) =>
+    PROTECTED_SUBPATHS.map((name) => path.join(root, name)),
+  );
+  return (file) =>
+    roots.some((root) => isInside(file, root)) &&
+    !protectedPaths.some((protectedPath) => isInside(file, protectedPath));
+}
+
+/** execward's own environment, for callers that did not say which environment escalates. */
+function processEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
 }
 
 function answerToDecision(answer: ApprovalAnswer, onYes: EscalationDecision): EscalationDecision {
@@ -189,14 +292,6 @@ function answerToDecision(answer: ApprovalAnswer, onYes: EscalationDecision): Es
 
 function deny(reason: string): EscalationDecision {
   return { action: "deny", reason };
-}
-
-function realPathOf(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return file;
-  }
 }
 
 function isInside(file: string, root: string): boolean {

@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import os from "node:os";
 
+import { escalationEnvFor } from "../escalation/escalated-env.js";
 import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
@@ -50,6 +51,8 @@ export interface InterceptedRunOptions {
   readonly mode: InterceptionMode;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
+  /** Variables an escalated program may take from the sandboxed request (besides the built-in allow-list). */
+  readonly escalationEnvNames?: readonly string[];
   readonly policy: EscalationPolicy;
   /** EXECWARD_ASK for the hook (preload mode); undefined: ask about every program. */
   readonly askList?: string | undefined;
@@ -92,18 +95,21 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   const addon = loadFdPassing();
   const paths = nativePaths();
   const registry = new ProcessRegistry();
-  // With the proxy, the command's environment points at the sandbox's own 127.0.0.1:3128:
-  // meaningless (or worse, somebody else's port) for a program escalated outside.
   const proxied = options.sandbox?.sandboxed === true && options.network !== undefined;
   const sandboxProxyEnv = proxied
     ? proxyEnv(SANDBOX_HTTP_PROXY_PORT, SANDBOX_SOCKS_PROXY_PORT)
     : {};
+  // Escalated programs get execward's own environment (options.env, from before the sandbox:
+  // no in-sandbox proxy address, no sandbox-chosen HOME or PATH) plus allow-listed variables.
   const server = new EscalationServer({
     addon,
     policy: options.policy,
-    executor: createEscalatedExecutor(addon, registry, {
-      inside: sandboxProxyEnv,
-      outside: options.env,
+    executor: createEscalatedExecutor({
+      addon,
+      registry,
+      launcher: paths.launcher,
+      env: escalationEnvFor(options.env, options.escalationEnvNames),
+      ...(options.log === undefined ? {} : { log: options.log }),
     }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });

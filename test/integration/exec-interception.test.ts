@@ -253,12 +253,13 @@ describe("escalated programs behave like local ones", () => {
     expect(result.stdout).toBe("code=7\ncode=143\ncode=137\n");
   });
 
-  it("carry a 1 MiB environment across the protocol", async () => {
+  it("carry a 1 MiB environment across the protocol (the escalated program does not get it)", async () => {
     const result = await runIntercepted(
       "for i in $(seq 16); do export BIG$i=$(head -c 65536 /dev/zero | tr '\\0' a); done; printenv BIG16 | wc -c",
       { rules: ALLOW },
     );
-    expect(result.stdout.trim()).toBe("65537");
+    // printenv is escalated: it gets execward's environment, not the sandboxed command's.
+    expect(result.stdout.trim()).toBe("0");
     const printenv = result.decisions.find((d) => d.request.argv[0] === "printenv");
     expect(
       Object.keys(printenv?.request.env ?? {}).filter((name) => name.startsWith("BIG")),
