@@ -119,7 +119,10 @@ const KUBECTL_EXEC = new Set(["exec", "run", "debug", "attach", "cp", "plugin"])
 export function launcherReason(program: string, rest: readonly PatternToken[]): string | undefined {
   const name = program.slice(program.lastIndexOf("/") + 1);
   if (name === "git") {
-    return rest.length === 0
+    const first = rest[0];
+    const words = first === undefined ? [] : first.kind === "single" ? [first.token] : first.tokens;
+    // `git -C dir`, `git -c k=v`: a global option first leaves the subcommand free.
+    return first === undefined || words.some((word) => word.startsWith("-"))
       ? "a rule for every git command allows `git -c core.pager=...`, aliases and hooks, which run any program; allow the subcommands you mean (git status, git diff)"
       : undefined;
   }

@@ -65,6 +65,10 @@ describe("launcherReason", () => {
 
   it("warns about git only when every git command is allowed", () => {
     expect(launcherReason("git", [])).toMatch(/every git command/);
+    expect(launcherReason("git", [single("-C")])).toMatch(/every git command/);
+    expect(launcherReason("git", [{ kind: "alternatives", tokens: ["status", "-c"] }])).toMatch(
+      /every git command/,
+    );
     expect(launcherReason("git", [single("status")])).toBeUndefined();
   });
 
