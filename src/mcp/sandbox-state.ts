@@ -61,6 +61,7 @@ export interface CallSandbox {
   readonly profile?: {
     readonly writable: readonly ProfilePath[];
     readonly readOnly: readonly ProfilePath[];
+    readonly hidden: readonly ProfilePath[];
   };
 }
 
@@ -102,7 +103,7 @@ export function sandboxFromMeta(
     return {
       policy: plan.policy,
       policyCwd: call.workdir,
-      profile: { writable: plan.writable, readOnly: plan.readOnly },
+      profile: { writable: plan.writable, readOnly: plan.readOnly, hidden: plan.hidden },
     };
   }
   if (state.sandboxPolicy !== undefined) {

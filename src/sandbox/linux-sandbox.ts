@@ -176,6 +176,7 @@ export class LinuxSandbox implements SandboxLauncher {
           policy: planPolicy,
           writableRoots: layout.writableRoots,
           ...(layout.readable === undefined ? {} : { readable: layout.readable }),
+          ...(layout.hidden === undefined ? {} : { hidden: layout.hidden }),
           mountProc: capabilities.mountProc,
           disableUserns: capabilities.disableUserns,
           chdir: request.commandCwd,

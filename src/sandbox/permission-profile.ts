@@ -18,15 +18,16 @@
  * between equally specific ones `deny` beats `write` beats `read`; a `root` read entry means the
  * whole disk is readable, otherwise only the entries are (`minimal` adds the platform's
  * defaults); write entries are writable roots and non-write entries inside them are read-only
- * carve-outs; `skip` lets a missing path be ignored. Unknown special paths granting access are
- * ignored (as Codex does: that only takes access away).
+ * carve-outs; `deny` paths are hidden where they exist; `skip` lets a missing path be ignored.
+ * Unknown special paths granting access are ignored (as Codex does: that only takes access
+ * away).
  *
  * Guards: the profile is parsed strictly (an unknown field or value is an error, never a
  * default), and anything the bwrap planner cannot express exactly is refused
- * (`sandbox_state_unsupported`): a writable root over the whole disk, a path hidden inside a
- * readable one, glob patterns, a writable path inside a read-only carve-out, a working directory
- * the profile does not let the command read. Nothing is ever planned with fewer restrictions
- * than the profile asks for.
+ * (`sandbox_state_unsupported`): a writable root over the whole disk, glob patterns, access
+ * granted again inside a denied path or a writable path inside a read-only carve-out, a denied
+ * `/`, `/proc` or `/dev`, a working directory the profile does not let the command read.
+ * Nothing is ever planned with fewer restrictions than the profile asks for.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,6 +114,8 @@ export type ProfilePlan =
       readonly writable: readonly ProfilePath[];
       /** Read-only carve-outs inside writable roots. */
       readonly readOnly: readonly ProfilePath[];
+      /** Denied paths: hidden (no reads, no writes) where they exist. */
+      readonly hidden: readonly ProfilePath[];
     };
 
 type Access = "read" | "write" | "deny";
@@ -210,12 +213,26 @@ export function planPermissionProfile(
   const readsEverything = root === "read";
   const accessOf = (candidate: string): Access => effectiveAccess(resolved, candidate, root);
 
-  // A deny entry is honoured only where it takes nothing away (nothing readable covers it).
-  for (const entry of resolved.filter((e) => e.access === "deny")) {
-    const others = resolved.filter((e) => e !== entry);
-    if (effectiveAccess(others, entry.path, root) !== "deny") {
+  // Deny entries are hidden wherever they exist (masking what the sandbox could not see anyway
+  // costs nothing, and is simpler to get right than deciding what it could see). Inside one,
+  // nothing may be granted again: a mask hides everything under it.
+  const hidden = outermost(dedupe(resolved.filter((e) => e.access === "deny")));
+  for (const mask of hidden) {
+    if (mask.path === "/" || isWithin(mask.path, "/proc") || isWithin(mask.path, "/dev"))
       throw unsupported(
-        `the permission profile hides ${entry.path} inside a readable directory, which execward's sandbox cannot do yet`,
+        `the permission profile denies ${mask.path}, which execward's sandbox cannot hide`,
+        profile,
+      );
+    const regranted = resolved.find(
+      (e) =>
+        e.access !== "deny" &&
+        e.path !== mask.path &&
+        isWithin(e.path, mask.path) &&
+        accessOf(e.path) !== "deny",
+    );
+    if (regranted !== undefined) {
+      throw unsupported(
+        `the permission profile grants ${regranted.path} inside the denied ${mask.path}, which execward's sandbox cannot express`,
         profile,
       );
     }
@@ -265,7 +282,7 @@ export function planPermissionProfile(
         },
         network_access: network,
       };
-  return { kind: "sandboxed", policy, writable, readOnly };
+  return { kind: "sandboxed", policy, writable, readOnly, hidden };
 }
 
 /** Codex's precedence: the most specific covering entry, then deny > write > read. */
@@ -299,6 +316,14 @@ function dedupe(entries: readonly Resolved[]): ProfilePath[] {
   for (const entry of entries)
     byPath.set(entry.path, (byPath.get(entry.path) ?? true) && entry.optional);
   return [...byPath].map(([p, optional]) => ({ path: p, optional }));
+}
+
+/** Only the outermost of nested paths (a mask over a parent already hides the child). */
+function outermost(paths: readonly ProfilePath[]): ProfilePath[] {
+  return paths.filter(
+    (candidate) =>
+      !paths.some((other) => other.path !== candidate.path && isWithin(candidate.path, other.path)),
+  );
 }
 
 function absolute(value: string, profile: unknown): string {

@@ -7,23 +7,34 @@
  *   covered with an empty read-only directory so it cannot be created;
  * - a carve-out that is a symlink is refused (bwrap would mount over its target, and the
  *   sandbox could then replace the link itself), as for `.git` under the legacy policies;
- * - the profile's carve-outs are the only ones: it names `.git`, `.codex`, `.agents` itself.
+ * - the profile's carve-outs are the only ones: it names `.git`, `.codex`, `.agents` itself;
+ * - a denied path is hidden where it exists (its real location; a symlink is refused); a missing
+ *   one without `skip` inside a writable root is covered so it cannot be created.
  */
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { ExecwardError } from "../errors.js";
 import type { ProfilePath } from "./permission-profile.js";
-import { isWithin, type ProtectedSubpath, type WritableRoot } from "./plan-bwrap.js";
+import {
+  isWithin,
+  type HiddenPath,
+  type ProtectedSubpath,
+  type WritableRoot,
+} from "./plan-bwrap.js";
 
 export interface ProfileLayoutInput {
   readonly writable: readonly ProfilePath[];
   readonly readOnly: readonly ProfilePath[];
+  readonly hidden: readonly ProfilePath[];
 }
 
-export async function probeProfileWritableRoots(
-  input: ProfileLayoutInput,
-): Promise<WritableRoot[]> {
+export interface ProfileLayout {
+  readonly writableRoots: WritableRoot[];
+  readonly hidden: HiddenPath[];
+}
+
+export async function probeProfileLayout(input: ProfileLayoutInput): Promise<ProfileLayout> {
   const roots: { asked: string; real: string }[] = [];
   for (const root of input.writable) {
     const info = await stat(root.path).catch(() => undefined);
@@ -39,17 +50,51 @@ export async function probeProfileWritableRoots(
   }
   const byReal = new Map<string, ProtectedSubpath[]>();
   for (const root of roots) byReal.set(root.real, byReal.get(root.real) ?? []);
-  for (const carve of input.readOnly) {
-    // The most specific root the profile wrote it under, in that root's real location.
+  // The most specific root the profile wrote a path under, and the path there for real.
+  const within = (file: string): { root: string; candidate: string } | undefined => {
     const owner = roots
-      .filter((root) => isWithin(carve.path, root.asked) && carve.path !== root.asked)
+      .filter((root) => isWithin(file, root.asked) && file !== root.asked)
       .sort((a, b) => b.asked.length - a.asked.length)[0];
+    return owner === undefined
+      ? undefined
+      : { root: owner.real, candidate: path.join(owner.real, path.relative(owner.asked, file)) };
+  };
+  for (const carve of input.readOnly) {
+    const owner = within(carve.path);
     if (owner === undefined) continue;
-    const candidate = path.join(owner.real, path.relative(owner.asked, carve.path));
-    const subpath = await probeCarveOut(candidate, carve.optional);
-    if (subpath !== undefined) byReal.get(owner.real)?.push(subpath);
+    const subpath = await probeCarveOut(owner.candidate, carve.optional);
+    if (subpath !== undefined) byReal.get(owner.root)?.push(subpath);
   }
-  return [...byReal].map(([root, protectedSubpaths]) => ({ path: root, protectedSubpaths }));
+  const hidden: HiddenPath[] = [];
+  for (const mask of input.hidden) {
+    const info = await lstat(mask.path).catch(() => undefined);
+    if (info === undefined) {
+      const owner = within(mask.path);
+      if (mask.optional || owner === undefined) continue;
+      byReal
+        .get(owner.root)
+        ?.push({ kind: "missing", firstMissing: await firstMissing(owner.candidate) });
+      continue;
+    }
+    if (info.isSymbolicLink()) {
+      throw new ExecwardError(
+        "sandbox_protected_symlink",
+        `${mask.path} is a symlink; the sandbox must hide it and cannot do that for a symlink (the sandbox could replace it).`,
+        { data: { path: mask.path } },
+      );
+    }
+    hidden.push({
+      path: await realpath(mask.path),
+      kind: info.isDirectory() ? "directory" : "file",
+    });
+  }
+  return {
+    writableRoots: [...byReal].map(([root, protectedSubpaths]) => ({
+      path: root,
+      protectedSubpaths,
+    })),
+    hidden,
+  };
 }
 
 async function probeCarveOut(

@@ -16,6 +16,7 @@ import { ExecwardError } from "../errors.js";
 import {
   isWithin,
   restrictsReads,
+  type HiddenPath,
   type ProtectedSubpath,
   type ReadableView,
   type WritableRoot,
@@ -27,7 +28,7 @@ import {
   MASKED_FILES,
 } from "./readable-defaults.js";
 import { PROTECTED_SUBPATHS, writableRoots, type SandboxPolicy } from "./sandbox-policy.js";
-import { probeProfileWritableRoots, type ProfileLayoutInput } from "./profile-layout.js";
+import { probeProfileLayout, type ProfileLayoutInput } from "./profile-layout.js";
 
 export interface LayoutInput {
   readonly policy: SandboxPolicy;
@@ -47,20 +48,26 @@ export interface LayoutInput {
 export interface SandboxLayout {
   readonly writableRoots: readonly WritableRoot[];
   readonly readable?: ReadableView;
+  /** A permission profile's denied paths, as found on disk. */
+  readonly hidden?: readonly HiddenPath[];
 }
 
 export async function probeSandboxLayout(input: LayoutInput): Promise<SandboxLayout> {
   const withProtection: WritableRoot[] = [];
+  let hidden: HiddenPath[] | undefined;
   if (input.profile !== undefined) {
-    withProtection.push(...(await probeProfileWritableRoots(input.profile)));
+    const profile = await probeProfileLayout(input.profile);
+    withProtection.push(...profile.writableRoots);
+    hidden = profile.hidden;
   } else {
     const roots = await existingWritableRoots(input);
     for (const root of roots) {
       withProtection.push({ path: root, protectedSubpaths: await protectedSubpaths(root, roots) });
     }
   }
-  if (!restrictsReads(input.policy)) return { writableRoots: withProtection };
-  return { writableRoots: withProtection, readable: readableView(input) };
+  const extra = hidden === undefined ? {} : { hidden };
+  if (!restrictsReads(input.policy)) return { writableRoots: withProtection, ...extra };
+  return { writableRoots: withProtection, readable: readableView(input), ...extra };
 }
 
 async function existingWritableRoots(input: LayoutInput): Promise<string[]> {

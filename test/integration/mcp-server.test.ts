@@ -2,7 +2,7 @@
 // accept_elicitation_for_prompt_rule cases, decisions, timeouts (with and without a pending
 // approval), concurrency, bad input and the sandbox-state request.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -287,6 +287,31 @@ describe("execward mcp", () => {
     expect(refused.result?.output).toContain("Read-only file system");
     expect(existsSync(path.join(project, "b"))).toBe(false);
 
+    // A denied file can be neither read nor written.
+    await writeFile(path.join(project, "token"), "s3cret\n");
+    const denied = await shell(
+      client,
+      { command: "exec 2>&1; cat token; echo x > token; echo status=$?", workdir: project },
+      both({
+        ...workspaceWrite,
+        permissionProfile: {
+          ...workspaceWrite.permissionProfile,
+          file_system: {
+            type: "restricted",
+            entries: [
+              ...workspaceWrite.permissionProfile.file_system.entries,
+              { path: { type: "path", path: path.join(project, "token") }, access: "deny" },
+            ],
+          },
+        },
+      }),
+    );
+    expect(denied.result?.output).toMatch(
+      /^cat: token: Permission denied\n.*token: .*\nstatus=1\n$/,
+    );
+    expect(denied.result?.output).not.toContain("s3cret");
+    expect(readFileSync(path.join(project, "token"), "utf8")).toBe("s3cret\n");
+
     // The legacy form, in _meta too.
     const legacy = await shell(
       client,
@@ -333,9 +358,10 @@ describe("execward mcp", () => {
           "codex/sandbox-state-meta": profile([
             root,
             { path: { type: "path", path: path.join(project, "secret") }, access: "deny" },
+            { path: { type: "path", path: path.join(project, "secret/open") }, access: "read" },
           ]),
         },
-        `hides ${path.join(project, "secret")} inside a readable directory`,
+        `grants ${path.join(project, "secret/open")} inside the denied ${path.join(project, "secret")}`,
       ],
       [
         {

@@ -13,7 +13,7 @@ import {
   type ProfileContext,
 } from "../../../src/sandbox/permission-profile.js";
 import { planBwrapArgv, type BwrapPlanPolicy } from "../../../src/sandbox/plan-bwrap.js";
-import { probeProfileWritableRoots } from "../../../src/sandbox/profile-layout.js";
+import { probeProfileLayout } from "../../../src/sandbox/profile-layout.js";
 import { errorCode } from "../../helpers/error-code.js";
 
 const special = (kind: string, extra: object = {}) => ({
@@ -42,6 +42,19 @@ function workspaceWrite(ws: string): unknown {
   ]);
 }
 
+/**
+ * The argv without the marker every sandbox's /dev may get (`--ro-bind /dev/null
+ * /dev/.execward-sandbox`): plan-bwrap's own business, tested there; these tests are about
+ * what the profile adds.
+ */
+function withoutDevMarker(argv: readonly string[]): string[] {
+  const at = argv.findIndex(
+    (arg, i) =>
+      arg === "--ro-bind" && argv[i + 1] === "/dev/null" && argv[i + 2]?.startsWith("/dev/"),
+  );
+  return at === -1 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 3)];
+}
+
 function plan(profile: unknown, context: Partial<ProfileContext> = {}) {
   return planPermissionProfile(parsePermissionProfile(profile), {
     cwd: "/ws",
@@ -65,6 +78,7 @@ describe("planPermissionProfile", () => {
         path: `/ws/${name}`,
         optional: true,
       })),
+      hidden: [],
     });
   });
 
@@ -74,6 +88,7 @@ describe("planPermissionProfile", () => {
       policy: { type: "read-only", access: { type: "full-access" }, network_access: false },
       writable: [],
       readOnly: [],
+      hidden: [],
     });
     expect(plan({ type: "disabled" })).toEqual({
       kind: "unsandboxed",
@@ -114,6 +129,7 @@ describe("planPermissionProfile", () => {
       },
       writable: [{ path: "/ws", optional: false }],
       readOnly: [{ path: "/ws/docs", optional: false }],
+      hidden: [],
     });
   });
 
@@ -137,15 +153,25 @@ describe("planPermissionProfile", () => {
     });
   });
 
-  it("a deny entry nothing readable covers takes nothing away, so it is kept", () => {
+  it("deny entries are hidden (the outermost of nested ones), wherever they are", () => {
     expect(
       plan(
         managed([
+          { path: special("root"), access: "read" },
           { path: at("/ws"), access: "write" },
-          { path: at("/secret"), access: "deny" },
+          { path: at("/ws/secret"), access: "deny" },
+          { path: at("/ws/secret/inner"), access: "none" },
+          { path: at("/etc/token"), access: "deny", missing_path_behavior: "skip" },
         ]),
       ),
-    ).toMatchObject({ kind: "sandboxed", writable: [{ path: "/ws", optional: false }] });
+    ).toMatchObject({
+      kind: "sandboxed",
+      writable: [{ path: "/ws", optional: false }],
+      hidden: [
+        { path: "/ws/secret", optional: false },
+        { path: "/etc/token", optional: true },
+      ],
+    });
   });
 
   it.each([
@@ -158,12 +184,21 @@ describe("planPermissionProfile", () => {
       /glob pattern/,
     ],
     [
-      "a path hidden inside a readable one",
+      "access granted again inside a denied path",
       managed([
         { path: special("root"), access: "read" },
-        { path: at("/ws/secret"), access: "none" },
+        { path: at("/ws/secret"), access: "deny" },
+        { path: at("/ws/secret/public"), access: "read" },
       ]),
-      /hides \/ws\/secret inside a readable directory/,
+      /grants \/ws\/secret\/public inside the denied \/ws\/secret/,
+    ],
+    [
+      "a denied /proc path",
+      managed([
+        { path: special("root"), access: "read" },
+        { path: at("/proc/1/environ"), access: "deny" },
+      ]),
+      /denies \/proc\/1\/environ/,
     ],
     [
       "the whole disk writable",
@@ -237,17 +272,20 @@ describe("a permission profile as bwrap argv (real directories)", () => {
     const tmpdir = path.join(base, "tmpdir");
     const planned = plan(workspaceWrite(ws), { cwd: ws, commandCwd: ws, tmpdir });
     if (planned.kind !== "sandboxed") throw new Error("expected a sandbox");
-    const writableRoots = await probeProfileWritableRoots(planned);
-    const argv = planBwrapArgv({
-      policy: planned.policy as BwrapPlanPolicy,
-      writableRoots,
-      mountProc: true,
-      disableUserns: true,
-      chdir: ws,
-      setenv: {},
-      init: "/x/init",
-      command: ["bash", "-c", "true"],
-    });
+    const layout = await probeProfileLayout(planned);
+    expect(layout.hidden).toEqual([]);
+    const argv = withoutDevMarker(
+      planBwrapArgv({
+        policy: planned.policy as BwrapPlanPolicy,
+        writableRoots: layout.writableRoots,
+        mountProc: true,
+        disableUserns: true,
+        chdir: ws,
+        setenv: {},
+        init: "/x/init",
+        command: ["bash", "-c", "true"],
+      }),
+    );
     const tmp = await realpath("/tmp");
     expect(argv).toEqual([
       ...["--new-session", "--die-with-parent", "--unshare-user", "--cap-drop", "ALL"],
@@ -262,6 +300,50 @@ describe("a permission profile as bwrap argv (real directories)", () => {
     ]);
   });
 
+  it("denied paths are masked after every bind: a directory emptied, a file read as /dev/null", async () => {
+    const ws = path.join(base, "ws");
+    await mkdir(path.join(ws, "secrets"), { recursive: true });
+    await writeFile(path.join(ws, "token"), "t0ken");
+    const planned = plan(
+      managed([
+        { path: special("root"), access: "read" },
+        { path: at(ws), access: "write" },
+        { path: at(path.join(ws, "secrets")), access: "deny" },
+        { path: at(path.join(ws, "token")), access: "deny" },
+        { path: at(path.join(ws, "later")), access: "deny" },
+        { path: at(path.join(base, "absent")), access: "deny" },
+        { path: at(path.join(ws, "maybe")), access: "deny", missing_path_behavior: "skip" },
+      ]),
+      { cwd: ws, commandCwd: ws },
+    );
+    if (planned.kind !== "sandboxed") throw new Error("expected a sandbox");
+    const layout = await probeProfileLayout(planned);
+    expect(
+      withoutDevMarker(
+        planBwrapArgv({
+          policy: planned.policy as BwrapPlanPolicy,
+          writableRoots: layout.writableRoots,
+          hidden: layout.hidden,
+          mountProc: true,
+          disableUserns: false,
+          chdir: ws,
+          setenv: {},
+          init: "/x/init",
+          command: ["true"],
+        }),
+      ),
+    ).toEqual([
+      ...["--new-session", "--die-with-parent", "--unshare-user", "--cap-drop", "ALL"],
+      ...["--ro-bind", "/", "/", "--dev", "/dev", "--bind", ws, ws],
+      // Missing, inside a writable root, no `skip`: covered so it cannot be created.
+      ...["--tmpfs", `${ws}/later`, "--remount-ro", `${ws}/later`],
+      ...["--tmpfs", `${ws}/secrets`, "--remount-ro", `${ws}/secrets`],
+      ...["--ro-bind", "/dev/null", `${ws}/token`],
+      ...["--unshare-pid", "--unshare-net", "--proc", "/proc"],
+      ...["--chdir", ws, "--", "/x/init", "--", "true"],
+    ]);
+  });
+
   it("a carve-out without `skip` that does not exist is covered so it cannot be created", async () => {
     const ws = path.join(base, "ws");
     const planned = plan(
@@ -273,7 +355,7 @@ describe("a permission profile as bwrap argv (real directories)", () => {
       { cwd: ws, commandCwd: ws },
     );
     if (planned.kind !== "sandboxed") throw new Error("expected a sandbox");
-    expect(await probeProfileWritableRoots(planned)).toEqual([
+    expect((await probeProfileLayout(planned)).writableRoots).toEqual([
       { path: ws, protectedSubpaths: [{ kind: "missing", firstMissing: path.join(ws, "locked") }] },
     ]);
   });
@@ -288,7 +370,7 @@ describe("a permission profile as bwrap argv (real directories)", () => {
       { cwd: base, commandCwd: base },
     );
     if (planned.kind !== "sandboxed") throw new Error("expected a sandbox");
-    await expect(probeProfileWritableRoots(planned)).rejects.toMatchObject({
+    await expect(probeProfileLayout(planned)).rejects.toMatchObject({
       code: "sandbox_writable_root_missing",
     });
   });
