@@ -148,6 +148,16 @@ describe("gitConfigExposure: repositories the sandbox made", () => {
     expectExposed(exposure(["git", "status"], sub), path.join(sub, ".git"));
   });
 
+  it("takes a directory named ..x for a directory, not for a parent", () => {
+    const dotted = path.join(work, "..x");
+    mkdirSync(dotted);
+    git(dotted, "init", "-q");
+    git(dotted, "config", "core.fsmonitor", fsmonitor);
+    expect(runsCode({}, dotted, "status")).toBe(true);
+    expectExposed(exposure(["git", "status"], dotted), path.join(dotted, ".git"));
+    expectExposed(exposure(["git", "-C", "..x", "status"], work), path.join(dotted, ".git"));
+  });
+
   it("finds a directory below the workspace where a .git could be created", () => {
     const src = path.join(work, "src");
     mkdirSync(src);
