@@ -92,6 +92,8 @@ export interface CodexOptions {
 export interface TurnOptions {
   readonly cwd: string;
   readonly sandbox: "read-only" | "workspace-write" | "danger-full-access";
+  /** Codex's approval policy for the thread (default on-request). */
+  readonly approvalPolicy?: "on-request" | "never";
   /** The `shell` tool's arguments the scripted model sends. */
   readonly call: { command: string; workdir: string; timeout_ms?: number };
   /** Answers execward's questions; Codex's own "may this MCP tool run" question is accepted. */
@@ -166,11 +168,15 @@ export class CodexAppServer {
   }
 
   /** Starts a thread and waits until Codex lists execward's `shell` tool. */
-  async thread(cwd: string, sandbox: TurnOptions["sandbox"]): Promise<string> {
+  async thread(
+    cwd: string,
+    sandbox: TurnOptions["sandbox"],
+    approvalPolicy: TurnOptions["approvalPolicy"] = "on-request",
+  ): Promise<string> {
     const started = (await this.request("thread/start", {
       cwd,
       sandbox,
-      approvalPolicy: "on-request",
+      approvalPolicy,
       ephemeral: true,
     })) as { thread: { id: string } };
     for (;;) {
@@ -190,7 +196,7 @@ export class CodexAppServer {
 
   /** Runs one model turn that makes exactly one `shell` call, and returns what the model saw. */
   async turn(options: TurnOptions): Promise<TurnResult> {
-    const threadId = await this.thread(options.cwd, options.sandbox);
+    const threadId = await this.thread(options.cwd, options.sandbox, options.approvalPolicy);
     writeFileSync(path.join(this.#home, "stub-args.json"), JSON.stringify(options.call));
     const outputFile = path.join(this.#home, "stub-output.jsonl");
     const before = readFileSync(outputFile, "utf8").split("\n").filter(Boolean).length;

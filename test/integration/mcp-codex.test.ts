@@ -167,6 +167,42 @@ describe.skipIf(skipReason !== undefined)(title, () => {
     expect(existsSync(path.join(ws, "declined.txt"))).toBe(false);
   });
 
+  it('approval policy never: Codex calls execward only with "approve", and answers its questions no', async () => {
+    // The README's default: Codex will not call the tool without asking, and may not ask.
+    const asking = await session("never-default");
+    const refused = await asking.codex.turn({
+      cwd: asking.ws,
+      sandbox: "workspace-write",
+      approvalPolicy: "never",
+      call: { command: "echo hi > f.txt", workdir: asking.ws },
+    });
+    expect(refused.output).toContain("requires approval, but approval policy is never");
+    expect(existsSync(path.join(asking.ws, "f.txt"))).toBe(false);
+
+    // With the optional line: execward runs, and a prompt rule's question never reaches anyone.
+    const { codex, ws } = await session("never-approve", [], true);
+    const wrote = await codex.turn({
+      cwd: ws,
+      sandbox: "workspace-write",
+      approvalPolicy: "never",
+      call: { command: "echo hi > f.txt", workdir: ws },
+    });
+    expect(result(wrote.output).exit_code).toBe(0);
+    expect(existsSync(path.join(ws, "f.txt"))).toBe(true);
+    const prompted = await codex.turn({
+      cwd: ws,
+      sandbox: "workspace-write",
+      approvalPolicy: "never",
+      call: { command: "touch never.txt", workdir: ws },
+      answer: () => ({ action: "accept", content: {} }),
+    });
+    expect(prompted.elicitations).toEqual([]);
+    expect(result(prompted.output).output).toMatch(
+      /^Execution denied: User (declined|cancelled) execution\n$/,
+    );
+    expect(existsSync(path.join(ws, "never.txt"))).toBe(false);
+  });
+
   it("a forbidden rule denies without asking", async () => {
     const { codex, ws } = await session("forbidden");
     await writeFile(path.join(ws, "keep.txt"), "keep");
