@@ -9,7 +9,15 @@
  * network namespace), for a visible skip; CI sets CI=true and must not skip.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
@@ -30,18 +38,26 @@ function fetchCodex(): string | undefined {
   if (process.platform !== "linux" || process.arch !== "x64")
     return `the Codex package used here is for linux-x64 (this is ${process.platform}-${process.arch})`;
   if (existsSync(CODEX_BIN)) return undefined;
+  // Fetched and unpacked aside, then moved into place whole: an interrupted run leaves no
+  // half-unpacked binary behind for the next one to trust.
   mkdirSync(CACHE, { recursive: true });
-  const pack = spawnSync("npm", ["pack", PACKAGE, "--silent", "--pack-destination", CACHE], {
-    cwd: CACHE,
-    encoding: "utf8",
-  });
-  const tarball = pack.stdout.trim().split("\n").at(-1);
-  if (pack.status !== 0 || tarball === undefined || tarball === "")
-    return `could not fetch ${PACKAGE} with npm pack: ${pack.stderr.trim().slice(-300)}`;
-  const untar = spawnSync("tar", ["xzf", tarball], { cwd: CACHE, encoding: "utf8" });
-  if (untar.status !== 0 || !existsSync(CODEX_BIN))
-    return `could not unpack ${tarball}: ${untar.stderr.trim()}`;
-  return undefined;
+  const staging = mkdtempSync(path.join(CACHE, "fetch-"));
+  try {
+    const pack = spawnSync(
+      "npm",
+      ["pack", PACKAGE, "--silent", "--fetch-retries=1", "--pack-destination", staging],
+      { cwd: staging, encoding: "utf8", timeout: 10 * 60_000 },
+    );
+    const tarball = pack.stdout.trim().split("\n").at(-1);
+    if (pack.status !== 0 || tarball === undefined || tarball === "")
+      return `could not fetch ${PACKAGE} with npm pack: ${(pack.stderr || String(pack.error)).trim().slice(-300)}`;
+    const untar = spawnSync("tar", ["xzf", tarball], { cwd: staging, encoding: "utf8" });
+    if (untar.status !== 0) return `could not unpack ${tarball}: ${untar.stderr.trim()}`;
+    renameSync(path.join(staging, "package"), path.join(CACHE, "package"));
+    return existsSync(CODEX_BIN) ? undefined : `${PACKAGE} has no ${CODEX_BIN}`;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 function probeNetworkNamespace(): string | undefined {
