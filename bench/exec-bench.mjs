@@ -4,6 +4,8 @@
 //   preload, fast path   the hook is loaded; `true` is on no rule, so no round trip
 //   preload, asked       EXECWARD_ASK absent: every exec is a round trip to the server
 //   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
+//   escalated            every exec is escalated: inspected, verified on the host, started by
+//                        the launcher outside (budget: <= 2x a bare exec, i.e. plain bash's loop)
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -31,7 +33,7 @@ function timePlain(shell) {
   });
 }
 
-async function timeIntercepted(shell, mode, askList) {
+async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP) {
   const policy = parsePolicy(
     [{ name: "bench.rules", text: `prefix_rule(pattern=["rm"], decision="forbidden")` }],
     {
@@ -41,7 +43,7 @@ async function timeIntercepted(shell, mode, askList) {
   let asked = 0;
   const start = process.hrtime.bigint();
   const run = startInterceptedRun({
-    command: LOOP,
+    command: loop,
     shell,
     login: false,
     mode,
@@ -50,7 +52,7 @@ async function timeIntercepted(shell, mode, askList) {
     policy: {
       decide: async () => {
         asked++;
-        return { action: "run" };
+        return { action };
       },
     },
     askList: askList === "computed" ? computeAskList(policy, false) : undefined,
@@ -88,6 +90,23 @@ export async function runExecBench() {
   report(
     "preload, every exec asked",
     await median(3, () => timeIntercepted("/bin/bash", "preload", undefined)),
+  );
+  const escalatedExecs = 300;
+  const escalatedLoop = `for i in $(seq ${escalatedExecs}); do /bin/true; done`;
+  const plainShort = await median(3, async () => {
+    const start = process.hrtime.bigint();
+    await new Promise((resolve, reject) => {
+      const child = spawn("/bin/bash", ["-c", escalatedLoop], { stdio: "ignore", env: ENV });
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  const escalated = await median(3, () =>
+    timeIntercepted("/bin/bash", "preload", undefined, "escalate", escalatedLoop),
+  );
+  console.log(
+    `  escalated, every exec run outside: ${((escalated.ms / escalatedExecs) * 1000).toFixed(0)} us per exec against ${((plainShort / escalatedExecs) * 1000).toFixed(0)} us bare (${(escalated.ms / plainShort).toFixed(2)}x)  [budget <= 2x]`,
   );
   if (existsSync(PATCHED_BASH) && process.arch === "x64") {
     const patchedPlain = await median(3, () => timePlain(PATCHED_BASH));

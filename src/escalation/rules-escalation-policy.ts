@@ -36,6 +36,7 @@ import {
   type Policy,
   type PrefixRuleMatch,
 } from "../policy/index.js";
+import { isWithin } from "../sandbox/plan-bwrap.js";
 import { PROTECTED_SUBPATHS } from "../sandbox/sandbox-policy.js";
 import { commandMightBeDangerous } from "./dangerous-command.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
@@ -265,8 +266,8 @@ function sandboxCanWrite(roots: readonly string[]): (file: string) => boolean {
     PROTECTED_SUBPATHS.map((name) => path.join(root, name)),
   );
   return (file) =>
-    roots.some((root) => isInside(file, root)) &&
-    !protectedPaths.some((protectedPath) => isInside(file, protectedPath));
+    roots.some((root) => isWithin(file, root)) &&
+    !protectedPaths.some((protectedPath) => isWithin(file, protectedPath));
 }
 
 /** execward's own environment, for callers that did not say which environment escalates. */
@@ -292,9 +293,4 @@ function answerToDecision(answer: ApprovalAnswer, onYes: EscalationDecision): Es
 
 function deny(reason: string): EscalationDecision {
   return { action: "deny", reason };
-}
-
-function isInside(file: string, root: string): boolean {
-  const relative = path.relative(root, file);
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
 }

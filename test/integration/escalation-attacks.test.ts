@@ -68,16 +68,29 @@ async function owned(): Promise<string[]> {
 async function expectContained(
   rules: string,
   attack: (canary: string) => string,
+  extra: string[] = [],
 ): Promise<CliResult> {
   const control = path.join(canaries, "control");
   plain(attack(control));
   expect(existsSync(control), "control: the attack works without execward").toBe(true);
   await rm(control, { force: true });
   await prepare();
-  const result = await execward(rules, attack(path.join(canaries, "owned")));
+  const result = await execward(rules, attack(path.join(canaries, "owned")), extra);
   expect(await owned(), `${result.stdout}\n${result.stderr}`).toEqual([]);
   return result;
 }
+
+/** workspace-write with the workspace as the only writable root (no /tmp above it). */
+const WORKSPACE_ONLY = [
+  "--sandbox-policy",
+  JSON.stringify({
+    type: "workspace-write",
+    writable_roots: [],
+    network_access: false,
+    exclude_tmpdir_env_var: true,
+    exclude_slash_tmp: true,
+  }),
+];
 
 /** Resets the workspace between the control and the real run. */
 async function prepare(): Promise<void> {
@@ -181,6 +194,15 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     describe("E3: configuration the sandbox wrote is never trusted silently", () => {
+      it("a repository made in a directory named ..x (a prefix check would call it outside)", async () => {
+        await expectContained(
+          GIT_STATUS,
+          (canary) =>
+            `mkdir -p ..x && cd ..x && git init -q && git config core.fsmonitor "touch ${canary} #" && git status >/dev/null 2>&1; true`,
+          WORKSPACE_ONLY,
+        );
+      });
+
       it("a repository made in the sandbox with core.fsmonitor (the issue's example)", async () => {
         await expectContained(
           GIT_STATUS,
