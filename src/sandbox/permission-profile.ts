@@ -210,6 +210,12 @@ export function planPermissionProfile(
       profile,
     );
   }
+  if (specials.get("minimal") === "deny") {
+    throw unsupported(
+      "the permission profile denies the platform's minimal paths, which execward's sandbox cannot hide",
+      profile,
+    );
+  }
   const readsEverything = root === "read";
   const accessOf = (candidate: string): Access => effectiveAccess(resolved, candidate, root);
 

@@ -238,6 +238,14 @@ describe("planPermissionProfile", () => {
       ]),
       /unknown special path \(future\)/,
     ],
+    [
+      "the platform's minimal paths denied",
+      managed([
+        { path: special("root"), access: "read" },
+        { path: special("minimal"), access: "deny" },
+      ]),
+      /denies the platform's minimal paths/,
+    ],
     ["a relative path", managed([{ path: at("ws"), access: "read" }]), /relative path/],
     [
       "an unknown field",
