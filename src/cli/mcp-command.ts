@@ -41,6 +41,9 @@ Options:
       --shell <bash|zsh|sh>      Shell to look up on PATH when --bash is not given (default bash).
       --mode <preload|exec-wrapper>
       --preserve-program-paths   Match rules against full program paths, not basenames.
+      --escalation-env <NAME>    Let programs run outside the sandbox take NAME from the
+                                 sandboxed command (repeatable; default: locale, terminal and
+                                 time zone only, on top of execward's own environment).
 ${sandboxOptionsHelp(33, "The sandbox until the client sends its own (default read-only).")}${networkOptionsHelp(33)}  -r, --rules <FILE>             Also load this rules file (repeatable), after $CODEX_HOME/rules.
       --elicitation-timeout-ms <MS>
                                  How long an approval may stay unanswered (default 600000).
@@ -58,6 +61,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
       { name: "shell", kind: "value" },
       { name: "mode", kind: "value" },
       { name: "preserve-program-paths", kind: "flag" },
+      { name: "escalation-env", kind: "values" },
       ...SANDBOX_OPTION_SPECS,
       ...NETWORK_OPTION_SPECS,
       { name: "rules", short: "r", kind: "values" },
@@ -150,6 +154,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     sandbox,
     networkProxy,
     env: definedEnv(io.env),
+    escalationEnvNames: parsed.values.get("escalation-env") ?? [],
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,
     ),

@@ -22,6 +22,7 @@ import {
 
 import { Stopwatch } from "../approval/stopwatch.js";
 import { computeAskList } from "../escalation/ask-list.js";
+import { escalationEnvFor } from "../escalation/escalated-env.js";
 import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { TIMEOUT_EXIT_CODE, toUpstreamExecResult } from "../exec/exec-result.js";
 import {
@@ -60,6 +61,8 @@ export interface McpServerOptions {
   readonly mode: InterceptionMode;
   readonly preserveProgramPaths: boolean;
   readonly env: Readonly<Record<string, string>>;
+  /** Variables an escalated program may take from the sandboxed command (`--escalation-env`). */
+  readonly escalationEnvNames?: readonly string[] | undefined;
   readonly elicitationTimeoutMs: number;
   readonly version: string;
   readonly log: (message: string) => void;
@@ -196,11 +199,13 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
         mode: options.mode,
         cwd: call.workdir,
         env: options.env,
+        escalationEnvNames: options.escalationEnvNames ?? [],
         policy: createRulesEscalationPolicy({
           policy: options.policy,
           approver,
           preserveProgramPaths: options.preserveProgramPaths,
           writableRoots: prepared.writableRoots,
+          escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames ?? []),
         }),
         askList: computeAskList(options.policy, options.preserveProgramPaths),
         stdio: "pipe",

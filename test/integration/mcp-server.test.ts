@@ -42,6 +42,7 @@ afterAll(async () => {
 async function connect(
   options: {
     elicitation?: (message: string, requestedSchema: unknown) => Promise<ElicitResult>;
+    args?: readonly string[];
   } = {},
 ): Promise<Client> {
   const client = new Client(
@@ -59,7 +60,7 @@ async function connect(
   }
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI_PATH, "mcp"],
+    args: [CLI_PATH, "mcp", ...(options.args ?? [])],
     env: { PATH: "/usr/bin:/bin", HOME: codexHome, CODEX_HOME: codexHome },
     stderr: "ignore",
   });
@@ -422,6 +423,16 @@ describe("execward mcp", () => {
     );
     const escalated = await shell(client, { command: "printenv LD_PRELOAD; echo done" });
     expect(escalated.result?.output).toBe("done\n");
+  });
+
+  it("gives an escalated program the server's environment, plus only the names --escalation-env adds", async () => {
+    const client = await connect({ args: ["--escalation-env", "KEEP_ME"] });
+    const escalated = await shell(client, {
+      command:
+        "HOME=/tmp/elsewhere KEEP_ME=kept DROP_ME=dropped printenv HOME KEEP_ME DROP_ME; echo status=$?",
+    });
+    // printenv is allowed (escalated): HOME is the server's, DROP_ME never crosses.
+    expect(escalated.result?.output).toBe(`${codexHome}\nkept\nstatus=1\n`);
   });
 
   it("asks for a prompt rule: accepted succeeds (upstream's accept_elicitation_for_prompt_rule)", async () => {
