@@ -15,7 +15,8 @@ import type { ApprovalAnswer, Approver } from "../../src/approval/approver.js";
 import { loadFdPassing } from "../../src/escalation/native-addon.js";
 import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
-import { NetworkPolicy, type NetworkPolicyConfig } from "../../src/network/network-policy.js";
+import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";
+import { policyWith } from "../helpers/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
@@ -135,13 +136,7 @@ afterAll(async () => {
 function proxyWith(config: Partial<NetworkPolicyConfig>): NetworkProxy {
   return new NetworkProxy({
     relay: createKernelRelay(loadFdPassing()),
-    policy: new NetworkPolicy({
-      allowedDomains: [],
-      deniedDomains: [],
-      allowedLocalAddresses: [],
-      approvals: "ask",
-      ...config,
-    }),
+    policy: policyWith(config),
     broker: new NetworkApprovalBroker(),
   });
 }

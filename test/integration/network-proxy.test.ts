@@ -22,13 +22,14 @@ import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approv
 import { loadFdPassing } from "../../src/escalation/native-addon.js";
 import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
-import { NetworkPolicy, type NetworkPolicyConfig } from "../../src/network/network-policy.js";
+import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import { runInPty } from "../helpers/pty.js";
+import { policyWith } from "../helpers/network-policy.js";
 
 const missing =
   sandboxUnavailable ?? (hasTool("curl", "--version") ? undefined : "curl is not installed");
@@ -120,13 +121,7 @@ afterAll(async () => {
 function proxyWith(config: Partial<NetworkPolicyConfig>, jsRelay = false): NetworkProxy {
   return new NetworkProxy({
     ...(jsRelay ? {} : { relay: createKernelRelay(loadFdPassing()) }),
-    policy: new NetworkPolicy({
-      allowedDomains: [],
-      deniedDomains: [],
-      allowedLocalAddresses: [],
-      approvals: "ask",
-      ...config,
-    }),
+    policy: policyWith(config),
     broker: new NetworkApprovalBroker(),
   });
 }

@@ -7,13 +7,14 @@
 import net from "node:net";
 
 import { NetworkApprovalBroker, type BrokerAnswer } from "../../../src/network/approval-broker.js";
-import { NetworkPolicy, type NetworkPolicyConfig } from "../../../src/network/network-policy.js";
+import type { NetworkPolicyConfig } from "../../../src/network/network-policy.js";
 import {
   NetworkProxy,
   type NetworkProxyOptions,
   type NetworkQuestion,
   type ProxyClientContext,
 } from "../../../src/network/network-proxy.js";
+import { policyWith } from "../../helpers/network-policy.js";
 
 export type Cleanup = () => Promise<void>;
 
@@ -123,13 +124,7 @@ export async function startProxy(
   const resolved: string[] = [];
   const names = options.names ?? {};
   const proxy = new NetworkProxy({
-    policy: new NetworkPolicy({
-      allowedDomains: [],
-      deniedDomains: [],
-      allowedLocalAddresses: [],
-      approvals: "ask",
-      ...config,
-    }),
+    policy: policyWith(config),
     broker: new NetworkApprovalBroker(),
     ...(options.systemResolver === true
       ? {}

@@ -7,12 +7,13 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import type { BrokerAnswer } from "../../../src/network/approval-broker.js";
 import { NetworkApprovalBroker } from "../../../src/network/approval-broker.js";
-import { NetworkPolicy, type NetworkPolicyConfig } from "../../../src/network/network-policy.js";
+import type { NetworkPolicyConfig } from "../../../src/network/network-policy.js";
 import {
   NetworkProxy,
   type NetworkQuestion,
   type ProxyClientContext,
 } from "../../../src/network/network-proxy.js";
+import { policyWith } from "../../helpers/network-policy.js";
 
 const LOOPBACK = "127.0.0.1";
 /** Reaches the loopback targets without asking. */
@@ -77,13 +78,7 @@ async function echoTcpServer(): Promise<{ port: number; connections: () => numbe
 /** A proxy on loopback HTTP and SOCKS5 listeners; `ask` answers `answer` and records questions. */
 async function startProxy(config: Partial<NetworkPolicyConfig>, answer: BrokerAnswer = "deny") {
   const proxy = new NetworkProxy({
-    policy: new NetworkPolicy({
-      allowedDomains: [],
-      deniedDomains: [],
-      allowedLocalAddresses: [],
-      approvals: "ask",
-      ...config,
-    }),
+    policy: policyWith(config),
     broker: new NetworkApprovalBroker(),
   });
   const questions: NetworkQuestion[] = [];
