@@ -22,6 +22,7 @@ import { hasTool, sandboxUnavailable } from "../helpers/sandbox.js";
 
 const FORGER = path.join(REPO_ROOT, "test/fixtures/attacks/forge-request.py");
 const SPAWNER = path.join(REPO_ROOT, "test/fixtures/attacks/spawn-file-actions.py");
+const ANSWERER = path.join(REPO_ROOT, "test/fixtures/attacks/answer-prompts.py");
 const hasPython = hasTool("python3", "-c", "pass");
 const hasGit = hasTool("git", "--version");
 const unavailable =
@@ -288,6 +289,50 @@ describe.skipIf(unavailable !== undefined)(
       getsThrough("an execute-only script (chmod 111) whose interpreter is rm", async () => {
         await expectVictimSurvives(`printf '#!/usr/bin/rm\\n' > s && chmod 111 s && ./s victim`);
       });
+
+      // A human at the terminal answers "always" once, for `git status --short` in the user's
+      // own repository (the prompt shows that directory). rules-escalation-policy.ts ask()
+      // remembers the answer by [program, args] only: the same argv later, in a repository the
+      // sandbox made with core.fsmonitor, is never shown to the human, although the policy had
+      // found a new reason to ask (git-exposure) that the human never saw.
+      getsThrough(
+        "an 'always' answer for git status in the user's repository covers a sandbox-made repository",
+        async () => {
+          gitRepo(workspace);
+          const attack = (canary: string): string =>
+            `git status --short; mkdir -p sub && cd sub && git init -q && git config core.fsmonitor "touch ${canary} #" && git status --short; true`;
+          const control = path.join(canaries, "control");
+          plain(attack(control));
+          if (!controlHolds(existsSync(control), "the attack works without execward")) return;
+          await rm(control);
+          await prepare();
+          const rules = await rulesFile(
+            `prefix_rule(pattern=["git", "status"], decision="prompt")\n`,
+          );
+          const human = spawnSync(
+            "python3",
+            [
+              ANSWERER,
+              "a",
+              "--",
+              process.execPath,
+              CLI_PATH,
+              "run",
+              "--no-discover",
+              "--rules",
+              rules,
+              "--",
+              attack(path.join(canaries, "owned")),
+            ],
+            { cwd: workspace, env: env(), encoding: "utf8", timeout: 90_000 },
+          );
+          // The human was asked (once, about the user's repository) ...
+          if (!controlHolds(human.stdout.includes("[answered 1 prompts]"), "one prompt")) return;
+          // ... and nothing the human did not see ran outside.
+          expect(await owned(), human.stdout).toEqual([]);
+        },
+        90_000,
+      );
 
       // git-exposure.ts findRepository() calls isGitDirectory(<dir>/.git) BEFORE asking whether
       // the sandbox could write it; isGitDirectory reads `commondir` with readFileSync, which
