@@ -290,6 +290,22 @@ describe.skipIf(unavailable !== undefined)(
         await expectVictimSurvives(`printf '#!/usr/bin/rm\\n' > s && chmod 111 s && ./s victim`);
       });
 
+      // A script without #! run through the execvp family (env, xargs, find -exec...): the
+      // hook asks about the script (no interpreter: Run), the kernel says ENOEXEC, and
+      // exec_hook.c exec_search() then starts /bin/sh with the script without asking again, so a
+      // forbidden shell runs (the commands in the script are still judged one by one). Low.
+      getsThrough("a script without #! through env runs a forbidden /bin/sh", async () => {
+        const attack = `printf 'echo ran-by-sh\\n' > s && chmod +x s && env ./s`;
+        const control = plain(attack);
+        if (!controlHolds(control.stdout.includes("ran-by-sh"), "env runs it with sh")) return;
+        await prepare();
+        const result = await execward(
+          `prefix_rule(pattern=["sh"], decision="forbidden")\nprefix_rule(pattern=["dash"], decision="forbidden")\nprefix_rule(pattern=["bash"], decision="forbidden")\n`,
+          attack,
+        );
+        expect(result.stdout, result.stderr).not.toContain("ran-by-sh");
+      });
+
       // A human at the terminal answers "always" once, for `git status --short` in the user's
       // own repository (the prompt shows that directory). rules-escalation-policy.ts ask()
       // remembers the answer by [program, args] only: the same argv later, in a repository the
