@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { REPO_ROOT } from "../helpers/paths.js";
 import { runCli, type CliResult } from "../helpers/run-cli.js";
+import { requireInCi } from "../helpers/ci.js";
 import { hasTool, sandboxUnavailable } from "../helpers/sandbox.js";
 
 const FORGER = path.join(REPO_ROOT, "test/fixtures/attacks/forge-request.py");
@@ -106,7 +107,7 @@ function gitRepo(dir: string): void {
 const GIT_STATUS = `prefix_rule(pattern=["git", "status"], decision="allow")\n`;
 const RM_FORBIDDEN = `prefix_rule(pattern=["rm"], decision="forbidden")\n`;
 
-describe.skipIf(unavailable !== undefined)(
+describe.skipIf(requireInCi(unavailable))(
   `escalation attacks from inside the sandbox${unavailable === undefined ? "" : ` (SKIPPED: ${unavailable})`}`,
   () => {
     describe("E1: the escalated environment is the user's, not the sandbox's", () => {

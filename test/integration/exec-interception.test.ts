@@ -9,6 +9,7 @@ import path from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
+import { requireInCi } from "../helpers/ci.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 
 const FORBID_RM = `prefix_rule(pattern=["rm"], decision="forbidden", justification="use a trash folder")`;
@@ -68,7 +69,9 @@ const RM_FORMS: readonly (readonly [name: string, command: string, needs?: strin
 
 describe("a forbidden rm is blocked", () => {
   for (const [name, command, needs] of RM_FORMS) {
-    it.skipIf(needs !== undefined && !has(needs))(
+    it.skipIf(
+      requireInCi(needs === undefined || has(needs) ? undefined : `${needs} is not installed`),
+    )(
       `${name}${needs !== undefined && !has(needs) ? ` (skipped: ${needs} not installed)` : ""}`,
       async () => {
         const result = await runIntercepted(command, { rules: FORBID_RM, cwd: dir });
@@ -233,15 +236,18 @@ describe("escalated programs behave like local ones", () => {
     ).toEqual(["head", "sh", "sort"]);
   });
 
-  it.skipIf(!has("git"))("run `git log | head -1 > f` escalated", async () => {
-    const result = await runIntercepted(
-      "git init -q . && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m first && " +
-        "git -c user.email=a@b -c user.name=n commit -q --allow-empty -m second && git log --format=%s | head -1 > f && cat f",
-      { rules: `prefix_rule(pattern=["git"], decision="allow")`, cwd: dir },
-    );
-    expect(result.stdout).toBe("second\n");
-    expect(result.decisions.filter((d) => d.decision.action === "escalate")).toHaveLength(4);
-  });
+  it.skipIf(requireInCi(has("git") ? undefined : "git is not installed"))(
+    "run `git log | head -1 > f` escalated",
+    async () => {
+      const result = await runIntercepted(
+        "git init -q . && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m first && " +
+          "git -c user.email=a@b -c user.name=n commit -q --allow-empty -m second && git log --format=%s | head -1 > f && cat f",
+        { rules: `prefix_rule(pattern=["git"], decision="allow")`, cwd: dir },
+      );
+      expect(result.stdout).toBe("second\n");
+      expect(result.decisions.filter((d) => d.decision.action === "escalate")).toHaveLength(4);
+    },
+  );
 
   it("propagate exit codes and deaths by signal", async () => {
     const result = await runIntercepted(
@@ -278,21 +284,24 @@ describe("escalated programs behave like local ones", () => {
 describe("other shells", () => {
   for (const shell of ["/bin/sh", "/bin/dash", "/usr/bin/zsh", "/bin/zsh"]) {
     const present = existsSync(shell);
-    it.skipIf(!present)(`${shell}${present ? "" : " (skipped: not installed)"}`, async () => {
-      const result = await runIntercepted(
-        "rm victim; echo status=$?; env rm victim; env | grep -q '^EXECWARD_HOOK=' && echo hooked; " +
-          "printenv LD_PRELOAD; touch made && echo touched; cat victim",
-        {
-          rules: `${FORBID_RM}\nprefix_rule(pattern=["printenv"], decision="allow")\nprefix_rule(pattern=["touch"], decision="prompt")`,
-          shell,
-          cwd: dir,
-          answer: "accept",
-        },
-      );
-      // forbidden, unmatched (runs in place, hooked), allow (escalated: no LD_PRELOAD), prompt.
-      expect(result.stdout).toBe("status=1\nhooked\ntouched\nprecious\n");
-      expect(existsSync(path.join(dir, "victim"))).toBe(true);
-      expect(existsSync(path.join(dir, "made"))).toBe(true);
-    });
+    it.skipIf(requireInCi(present ? undefined : `${shell} is not installed`))(
+      `${shell}${present ? "" : " (skipped: not installed)"}`,
+      async () => {
+        const result = await runIntercepted(
+          "rm victim; echo status=$?; env rm victim; env | grep -q '^EXECWARD_HOOK=' && echo hooked; " +
+            "printenv LD_PRELOAD; touch made && echo touched; cat victim",
+          {
+            rules: `${FORBID_RM}\nprefix_rule(pattern=["printenv"], decision="allow")\nprefix_rule(pattern=["touch"], decision="prompt")`,
+            shell,
+            cwd: dir,
+            answer: "accept",
+          },
+        );
+        // forbidden, unmatched (runs in place, hooked), allow (escalated: no LD_PRELOAD), prompt.
+        expect(result.stdout).toBe("status=1\nhooked\ntouched\nprecious\n");
+        expect(existsSync(path.join(dir, "victim"))).toBe(true);
+        expect(existsSync(path.join(dir, "made"))).toBe(true);
+      },
+    );
   }
 });

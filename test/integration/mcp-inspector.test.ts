@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 
 import { describe, expect, it } from "vitest";
 
+import { requireInCi } from "../helpers/ci.js";
 import { CLI_PATH, REPO_ROOT } from "../helpers/paths.js";
 
 const INSPECTOR = path.join(REPO_ROOT, "node_modules/.bin/mcp-inspector");
@@ -23,7 +24,7 @@ async function inspect(...args: string[]): Promise<unknown> {
   return JSON.parse(stdout) as unknown;
 }
 
-describe.skipIf(!existsSync(INSPECTOR))(
+describe.skipIf(requireInCi(existsSync(INSPECTOR) ? undefined : `${INSPECTOR} is missing`))(
   `MCP Inspector CLI${existsSync(INSPECTOR) ? "" : " (skipped: not installed)"}`,
   () => {
     it("lists the shell tool", async () => {

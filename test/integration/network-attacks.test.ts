@@ -19,6 +19,7 @@ import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";
 import { policyWith } from "../helpers/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { requireInCi } from "../helpers/ci.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { REPO_ROOT } from "../helpers/paths.js";
@@ -150,7 +151,7 @@ async function inSandbox(args: string, proxy: NetworkProxy, approver = answering
   return result.stdout;
 }
 
-describe.skipIf(missing !== undefined)(
+describe.skipIf(requireInCi(missing))(
   `network attacks from inside the sandbox${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
     it("plain HTTP to an allowed [::1]:P reaches ::1, never a canary on 127.0.0.1:P", async () => {
@@ -308,7 +309,9 @@ const canUnshare =
   hasTool("ip", "-V") &&
   spawnSync("unshare", ["-rmn", "true"], { stdio: "ignore" }).status === 0;
 
-describe.skipIf(!canUnshare)(
+describe.skipIf(
+  requireInCi(canUnshare ? undefined : "cannot create user, mount and network namespaces"),
+)(
   `resolving only after a yes, against a logging DNS server${canUnshare ? "" : " (SKIPPED: cannot create user, mount and network namespaces)"}`,
   () => {
     it("asks first: no DNS query on a no, without anyone to ask, or with approvals off", async () => {

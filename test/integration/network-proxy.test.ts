@@ -25,6 +25,7 @@ import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
 import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";
 import { NetworkProxy } from "../../src/network/network-proxy.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { requireInCi } from "../helpers/ci.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
@@ -146,7 +147,7 @@ function inSandbox(
 const curl = (args: string) =>
   `curl -sS --noproxy '' --max-time 20 -w ' [%{http_code}]\\n' ${args} 2>&1 || echo "curl-exit=$?"`;
 
-describe.skipIf(missing !== undefined)(
+describe.skipIf(requireInCi(missing))(
   `network proxy and approvals${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
     it("lets an allowed destination through, over HTTP, CONNECT and SOCKS5", async () => {
@@ -218,15 +219,18 @@ describe.skipIf(missing !== undefined)(
       await serverSawClose;
     });
 
-    it.skipIf(!hasOpenssl)("tunnels HTTPS through CONNECT", async () => {
-      const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
-      const result = await inSandbox(
-        curl(`-k https://127.0.0.1:${tlsPort}/secure`),
-        proxy,
-        new SlowApprover("decline"),
-      );
-      expect(result.stdout).toBe("TLS GET /secure\n [200]\n");
-    });
+    it.skipIf(requireInCi(hasOpenssl ? undefined : "openssl is not installed"))(
+      "tunnels HTTPS through CONNECT",
+      async () => {
+        const proxy = proxyWith({ allowedDomains: ["127.0.0.1"] });
+        const result = await inSandbox(
+          curl(`-k https://127.0.0.1:${tlsPort}/secure`),
+          proxy,
+          new SlowApprover("decline"),
+        );
+        expect(result.stdout).toBe("TLS GET /secure\n [200]\n");
+      },
+    );
 
     it("refuses a denied destination with 403 and x-proxy-error, without asking", async () => {
       const approver = new SlowApprover("accept");
@@ -354,7 +358,12 @@ describe.skipIf(missing !== undefined)(
   },
 );
 
-describe.skipIf(missing !== undefined || spawnSync("python3", ["-c", "pass"]).status !== 0)(
+describe.skipIf(
+  requireInCi(
+    missing ??
+      (spawnSync("python3", ["-c", "pass"]).status === 0 ? undefined : "python3 is not installed"),
+  ),
+)(
   `network approvals on the terminal in execward run${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
     it("asks on the terminal, names the destination and the command; 'always' covers the run", async () => {
@@ -387,7 +396,7 @@ describe.skipIf(missing !== undefined || spawnSync("python3", ["-c", "pass"]).st
   },
 );
 
-describe.skipIf(missing !== undefined)(
+describe.skipIf(requireInCi(missing))(
   `network approvals through execward mcp${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
     async function connect(

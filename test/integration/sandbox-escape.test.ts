@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
+import { requireInCi } from "../helpers/ci.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted, type InterceptedOptions } from "../helpers/intercepted.js";
 
@@ -53,7 +54,7 @@ function sandboxed(command: string, policy: SandboxPolicy, options: InterceptedO
   });
 }
 
-describe.skipIf(unavailable !== undefined)(
+describe.skipIf(requireInCi(unavailable))(
   `sandbox escapes${unavailable === undefined ? "" : ` (SKIPPED: ${unavailable})`}`,
   () => {
     it("workspace-write: writes inside the roots land, writes anywhere else fail", async () => {
@@ -204,7 +205,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(existsSync("/etc/execward-escape")).toBe(false);
     });
 
-    it.skipIf(!hasPython)(
+    it.skipIf(requireInCi(hasPython ? undefined : "python3 is not installed"))(
       "cannot connect to a host Unix socket, while the escalation hook still works",
       async () => {
         const socketPath = path.join(outside, "host.sock");
@@ -255,7 +256,7 @@ print("socketpair:", b.recv(1).decode())
       },
     );
 
-    it.skipIf(!hasPython)(
+    it.skipIf(requireInCi(hasPython ? undefined : "python3 is not installed"))(
       "refuses io_uring, the user's keyrings and typing into a terminal (TIOCSTI)",
       async () => {
         const result = await sandboxed(

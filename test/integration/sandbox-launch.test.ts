@@ -9,6 +9,7 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { requireInCi } from "../helpers/ci.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
@@ -101,7 +102,7 @@ describe("failing closed", () => {
   });
 });
 
-describe.skipIf(unavailable !== undefined)(
+describe.skipIf(requireInCi(unavailable))(
   `execward run in the sandbox${unavailable === undefined ? "" : ` (SKIPPED: ${unavailable})`}`,
   () => {
     it("defaults to workspace-write on the current directory", async () => {
@@ -176,7 +177,7 @@ exec ${realBwrap} "$@"`,
       expect(result.stdout).toBe("0\nran\n");
     });
 
-    it.skipIf(!HAS_UPSTREAM)(
+    it.skipIf(requireInCi(HAS_UPSTREAM ? undefined : "the upstream binaries (npm ci) are missing"))(
       "exec-wrapper mode: upstream's patched bash and our wrapper work inside the sandbox",
       async () => {
         const result = await runIntercepted("printenv HOME; rm -f x; echo status=$?", {
@@ -204,7 +205,7 @@ exec ${realBwrap} "$@"`,
       },
     );
 
-    it.skipIf(!hasPython)(
+    it.skipIf(requireInCi(hasPython ? undefined : "python3 is not installed"))(
       "a sandboxed command cannot type into the terminal it was started from (TIOCSTI)",
       async ({ skip }) => {
         const attempt = (sandbox: string): Promise<string> => {

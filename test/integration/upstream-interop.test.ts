@@ -11,6 +11,7 @@ import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 
+import { requireInCi } from "../helpers/ci.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import {
@@ -39,7 +40,11 @@ const wrappers = [
   ["upstream's codex-execve-wrapper", UPSTREAM_EXECVE_WRAPPER],
 ] as const;
 
-describe.skipIf(!HAS_UPSTREAM)(
+describe.skipIf(
+  requireInCi(
+    HAS_UPSTREAM ? undefined : "the x64 binaries of @openai/codex-shell-tool-mcp are missing",
+  ),
+)(
   `upstream's patched Bash in exec-wrapper mode${HAS_UPSTREAM ? "" : " (skipped: @openai/codex-shell-tool-mcp x64 binaries not installed)"}`,
   () => {
     for (const [name, wrapper] of wrappers) {
@@ -88,7 +93,11 @@ describe.skipIf(!HAS_UPSTREAM)(
   },
 );
 
-describe.skipIf(!HAS_UPSTREAM)(
+describe.skipIf(
+  requireInCi(
+    HAS_UPSTREAM ? undefined : "the x64 binaries of @openai/codex-shell-tool-mcp are missing",
+  ),
+)(
   `upstream's own headline test with upstream's binaries inside execward's sandbox${HAS_UPSTREAM ? "" : " (skipped: @openai/codex-shell-tool-mcp x64 binaries not installed)"}`,
   () => {
     // accept_elicitation_for_prompt_rule (exec-server/tests/suite/accept_elicitation.rs): the
