@@ -13,6 +13,7 @@
 import { ExecwardError } from "../errors.js";
 import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabilities.js";
 import { planBwrapArgv, type BwrapPlanPolicy, type NetworkBridge } from "./plan-bwrap.js";
+import { MountpointJournal } from "./mountpoint-journal.js";
 import { MountpointKeeper, type FileLocks } from "./mountpoint-keeper.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
 import type { ProfileLayoutInput } from "./profile-layout.js";
@@ -34,6 +35,11 @@ export interface LinuxSandboxOptions {
    * it calls `flush()` before exiting.
    */
   readonly cleanupDelayMs?: number;
+  /**
+   * Where this process records the mount points it creates, so the next one can remove what a
+   * crash left (mountpoint-journal.ts); absent: not recorded.
+   */
+  readonly journalDir?: string | undefined;
 }
 
 export interface SandboxRequest {
@@ -77,6 +83,8 @@ export interface PreparedSandbox {
 /** What a server needs of a sandbox launcher (LinuxSandbox; tests may wrap it). */
 export interface SandboxLauncher {
   prepare(request: SandboxRequest): Promise<PreparedSandbox>;
+  /** Removes every mount point no sandbox uses (before the process exits). */
+  flush?(): Promise<void>;
 }
 
 export class LinuxSandbox implements SandboxLauncher {
@@ -90,7 +98,15 @@ export class LinuxSandbox implements SandboxLauncher {
       options.locks,
       options.cleanupDelayMs ?? 0,
       options.log,
+      options.journalDir === undefined
+        ? undefined
+        : new MountpointJournal(options.journalDir, options.log),
     );
+  }
+
+  /** Removes the mount points crashed execward processes left (call once, at start). */
+  sweepOrphans(): void {
+    this.#mountpoints.sweepOrphans();
   }
 
   /** Removes every unused mount point now (a server calls this before it exits). */

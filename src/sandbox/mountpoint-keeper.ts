@@ -9,11 +9,13 @@
  *   another holds its shared one. Removing a mount point that a running sandbox has mounted
  *   would detach it there, and that sandbox could then create the name it must not;
  * - removal waits `cleanupDelayMs` after the last use, so a burst of calls reuses the directory.
- * Directories are removed only while empty; anything unexpected leaves them in place.
+ * Directories are removed only while empty; anything unexpected leaves them in place. A hold
+ * that fails part-way removes the directories it created before the error goes up.
  */
 import { constants, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync } from "node:fs";
 
 import { ExecwardError } from "../errors.js";
+import type { MountpointJournal } from "./mountpoint-journal.js";
 
 /** flock(2), as the fd-passing addon offers it. */
 export interface FileLocks {
@@ -37,20 +39,46 @@ export class MountpointKeeper {
   /** Mount points used since the last removal pass. */
   readonly #candidates = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
+  readonly #journal: MountpointJournal | undefined;
 
-  constructor(locks: FileLocks, cleanupDelayMs: number, log?: (message: string) => void) {
+  constructor(
+    locks: FileLocks,
+    cleanupDelayMs: number,
+    log?: (message: string) => void,
+    journal?: MountpointJournal,
+  ) {
     this.#locks = locks;
     this.#cleanupDelayMs = cleanupDelayMs;
     this.#log = log;
+    this.#journal = journal;
+  }
+
+  /**
+   * Removes the mount points crashed execward processes left (read from the journal), each as
+   * any removal: only when empty and no sandbox holds it.
+   */
+  sweepOrphans(): void {
+    const orphans = this.#journal?.takeOrphans() ?? [];
+    if (orphans.length === 0) return;
+    // Those still in use now are someone's: recorded as ours, their user removes them later.
+    for (const orphan of orphans) {
+      this.#journal?.record(orphan);
+      this.#candidates.add(orphan);
+    }
+    this.#removeUnused(orphans);
   }
 
   /** Creates (if needed) and share-locks each mount point; throws if one cannot be held. */
   async hold(paths: readonly string[]): Promise<MountpointHold> {
     const fds: number[] = [];
+    const created = new Set<string>();
     try {
-      for (const path of paths) fds.push(await this.#holdOne(path));
+      for (const path of paths) fds.push(await this.#holdOne(path, created));
     } catch (error) {
+      // A failed hold gives back its locks first (they free descriptors the removal needs),
+      // then removes what it created, under the same exclusive lock as any removal.
       for (const fd of fds) this.#locks.close(fd);
+      this.#removeUnused([...created]);
       throw error;
     }
     for (const path of paths) this.#candidates.add(path);
@@ -80,13 +108,16 @@ export class MountpointKeeper {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#removeUnused([...this.#candidates]);
+    this.#journal?.close();
     return Promise.resolve();
   }
 
-  async #holdOne(path: string): Promise<number> {
+  async #holdOne(path: string, created: Set<string>): Promise<number> {
     for (let attempt = 0; attempt < HOLD_ATTEMPTS; attempt++) {
       try {
         mkdirSync(path, { mode: 0o755 });
+        created.add(path);
+        this.#journal?.record(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannotHold(path, error);
       }
