@@ -35,6 +35,8 @@ export type ErrorCode =
   | "sandbox_writable_root_missing"
   | "sandbox_protected_symlink"
   | "sandbox_state_unsupported"
+  // src/exec
+  | "descriptors_exhausted"
   // src/network
   | "invalid_host_pattern"
   | "invalid_address"

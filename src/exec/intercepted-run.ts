@@ -38,6 +38,7 @@ import {
   SOCKS_BRIDGE_TAG,
   type NetworkChannel,
 } from "./network-channel.js";
+import { ensureDescriptorHeadroom } from "./descriptor-headroom.js";
 import { ProcessRegistry } from "./process-registry.js";
 
 export type InterceptionMode = "preload" | "exec-wrapper";
@@ -113,56 +114,6 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
-  const clientFd = server.start();
-
-  const env: Record<string, string> = {
-    ...options.env,
-    [ESCALATE_SOCKET_ENV]: String(SOCKET_FD_IN_SHELL),
-  };
-  if (options.mode === "preload") {
-    env.LD_PRELOAD = [
-      paths.hook,
-      ...(options.env.LD_PRELOAD ?? "").split(/[: ]/).filter((x) => x !== "" && x !== paths.hook),
-    ].join(":");
-    env[HOOK_LIBRARY_ENV] = paths.hook;
-    env[HOOK_WRAPPER_ENV] = paths.wrapper;
-    if (options.askList !== undefined) env[HOOK_ASK_ENV] = options.askList;
-  } else {
-    env[EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
-    env[LEGACY_BASH_EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
-  }
-
-  // Piped runs get /dev/null as stdin: bash treats a socket on stdin (Node's pipes are
-  // socketpairs) as an ssh session and would source ~/.bashrc.
-  const stdio: StdioOptions =
-    options.stdio === "inherit"
-      ? ["inherit", "inherit", "inherit", clientFd]
-      : ["ignore", "pipe", "pipe", clientFd];
-  const sandboxed = options.sandbox?.sandboxed === true;
-  let channel: NetworkChannel | undefined;
-  if (sandboxed && options.network !== undefined) {
-    channel = openNetworkChannel(addon, options.network.proxy, options.network.context);
-    stdio.push(channel.childFd);
-    Object.assign(env, sandboxProxyEnv);
-  }
-  const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
-  const launch = options.sandbox?.wrap({
-    command: shellArgv,
-    env,
-    insideOnly: ["LD_PRELOAD"],
-    ...(channel === undefined
-      ? {}
-      : {
-          bridges: [
-            { fd: CHANNEL_FD, port: SANDBOX_HTTP_PROXY_PORT, tag: HTTP_BRIDGE_TAG },
-            { fd: CHANNEL_FD, port: SANDBOX_SOCKS_PROXY_PORT, tag: SOCKS_BRIDGE_TAG },
-          ],
-        }),
-  }) ?? {
-    file: options.shell,
-    args: shellArgv.slice(1),
-    env,
-  };
   let cleanedUp: () => void = () => undefined;
   const cleaned = new Promise<void>((resolve) => (cleanedUp = resolve));
   const release = (): void => {
@@ -170,8 +121,62 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       .catch((error: unknown) => options.log?.(`sandbox cleanup failed: ${String(error)}`))
       .finally(cleanedUp);
   };
+  let channel: NetworkChannel | undefined;
   let child: ChildProcess;
+  // From the escalation socket to the spawn, one scope: whatever fails (a descriptor limit, the
+  // network channel, the bwrap wrap, the spawn), every descriptor is closed and the sandbox
+  // released before the error goes up.
   try {
+    const clientFd = server.start();
+
+    const env: Record<string, string> = {
+      ...options.env,
+      [ESCALATE_SOCKET_ENV]: String(SOCKET_FD_IN_SHELL),
+    };
+    if (options.mode === "preload") {
+      env.LD_PRELOAD = [
+        paths.hook,
+        ...(options.env.LD_PRELOAD ?? "").split(/[: ]/).filter((x) => x !== "" && x !== paths.hook),
+      ].join(":");
+      env[HOOK_LIBRARY_ENV] = paths.hook;
+      env[HOOK_WRAPPER_ENV] = paths.wrapper;
+      if (options.askList !== undefined) env[HOOK_ASK_ENV] = options.askList;
+    } else {
+      env[EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
+      env[LEGACY_BASH_EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
+    }
+
+    // Piped runs get /dev/null as stdin: bash treats a socket on stdin (Node's pipes are
+    // socketpairs) as an ssh session and would source ~/.bashrc.
+    const stdio: StdioOptions =
+      options.stdio === "inherit"
+        ? ["inherit", "inherit", "inherit", clientFd]
+        : ["ignore", "pipe", "pipe", clientFd];
+    const sandboxed = options.sandbox?.sandboxed === true;
+    if (sandboxed && options.network !== undefined) {
+      channel = openNetworkChannel(addon, options.network.proxy, options.network.context);
+      stdio.push(channel.childFd);
+      Object.assign(env, sandboxProxyEnv);
+    }
+    const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
+    const launch = options.sandbox?.wrap({
+      command: shellArgv,
+      env,
+      insideOnly: ["LD_PRELOAD"],
+      ...(channel === undefined
+        ? {}
+        : {
+            bridges: [
+              { fd: CHANNEL_FD, port: SANDBOX_HTTP_PROXY_PORT, tag: HTTP_BRIDGE_TAG },
+              { fd: CHANNEL_FD, port: SANDBOX_SOCKS_PROXY_PORT, tag: SOCKS_BRIDGE_TAG },
+            ],
+          }),
+    }) ?? {
+      file: options.shell,
+      args: shellArgv.slice(1),
+      env,
+    };
+    ensureDescriptorHeadroom();
     child = spawn(launch.file, launch.args, {
       cwd: options.cwd,
       env: launch.env,
@@ -191,6 +196,8 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
 
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {
+      // A spawn that failed (EMFILE, ENOENT) leaves Node's pipes to the child open.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       server.close();
       channel?.close();
       release();

@@ -28,31 +28,39 @@ export function openNetworkChannel(
   const [ownFd, childFd] = addon.socketpair(false);
   let child = childFd;
   let own = ownFd;
-  addon.setNonBlocking(own);
-  const watcher: FdWatcher = addon.watch(own, () => {
-    for (;;) {
-      if (own < 0) return;
-      let message: { data: Buffer; fds: number[] } | null;
-      try {
-        message = addon.recvmsg(own, 16);
-      } catch {
-        close();
-        return;
-      }
-      if (message === null) return;
-      const tag = message.data.toString("latin1");
-      for (const fd of message.fds) {
-        const kind =
-          tag === HTTP_BRIDGE_TAG ? "http" : tag === SOCKS_BRIDGE_TAG ? "socks5" : undefined;
-        if (kind === undefined || message.fds.length !== 1) {
-          addon.close(fd);
-          continue;
+  let watcher: FdWatcher;
+  // Both ends are closed if the channel cannot be set up (a call must not leak descriptors).
+  try {
+    addon.setNonBlocking(own);
+    watcher = addon.watch(own, () => {
+      for (;;) {
+        if (own < 0) return;
+        let message: { data: Buffer; fds: number[] } | null;
+        try {
+          message = addon.recvmsg(own, 16);
+        } catch {
+          close();
+          return;
         }
-        proxy.accept(new net.Socket({ fd, readable: true, writable: true }), kind, context);
+        if (message === null) return;
+        const tag = message.data.toString("latin1");
+        for (const fd of message.fds) {
+          const kind =
+            tag === HTTP_BRIDGE_TAG ? "http" : tag === SOCKS_BRIDGE_TAG ? "socks5" : undefined;
+          if (kind === undefined || message.fds.length !== 1) {
+            addon.close(fd);
+            continue;
+          }
+          proxy.accept(new net.Socket({ fd, readable: true, writable: true }), kind, context);
+        }
       }
-    }
-  });
-  watcher.start(true, false);
+    });
+    watcher.start(true, false);
+  } catch (error) {
+    addon.close(ownFd);
+    addon.close(childFd);
+    throw error;
+  }
   const releaseChildFd = (): void => {
     if (child >= 0) addon.close(child);
     child = -1;
