@@ -20,6 +20,7 @@ import { loadRunPolicy } from "./load-rules.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
+import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
 import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
@@ -144,7 +145,10 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     pathEnv: io.env.PATH,
     log,
     cleanupDelayMs: 1000,
+    journalDir: mountpointJournalDir(io.env),
   });
+  // What a crashed earlier server left behind goes first.
+  sandbox.sweepOrphans();
   const mcp = createExecwardMcpServer({
     policy,
     shell: path.resolve(shell),
@@ -179,9 +183,9 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     process.once(signal, () => void server.close());
   }
   await closed;
-  // The client went away: nothing it started may outlive it, and pending approvals are denied.
-  await mcp.killAll();
-  await sandbox.flush();
+  // The client went away: nothing it started may outlive it, pending approvals are denied, and
+  // each call's sandbox is released (bounded wait) before the mount points are removed.
+  await mcp.close();
   process.exit(0);
 }
 

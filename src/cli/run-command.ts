@@ -10,26 +10,21 @@
 import path from "node:path";
 
 import { createTtyApprover } from "../approval/tty-approver.js";
-import { computeAskList } from "../escalation/ask-list.js";
-import { escalationEnvFor } from "../escalation/escalated-env.js";
-import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
 import { isExecwardError } from "../errors.js";
 import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
-import {
-  runRequirements,
-  startInterceptedRun,
-  type InterceptionMode,
-} from "../exec/intercepted-run.js";
-import { PolicyError } from "../policy/index.js";
-import { networkContext } from "../exec/network-context.js";
+import { ExecSession } from "../exec/exec-session.js";
+import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
+import { runToolCall } from "../exec/run-tool-call.js";
+import { PolicyError } from "../policy/index.js";
 import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
-import { LinuxSandbox, type PreparedSandbox } from "../sandbox/linux-sandbox.js";
-import { hasFullNetworkAccess, type SandboxPolicy } from "../sandbox/sandbox-policy.js";
+import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
+import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
@@ -112,7 +107,6 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(`execward: ${shellName} not found on PATH\n`);
     return EXIT_FAILURE;
   }
-  const preserveProgramPaths = parsed.flags.has("preserve-program-paths");
   let policy;
   try {
     policy = await loadRunPolicy(io, parsed.values.get("rules") ?? [], {
@@ -128,51 +122,17 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   }
 
   const resolvedShell = path.resolve(shell);
-  const execWrapper = mode === "exec-wrapper" ? nativePaths().wrapper : undefined;
-  const sandbox = new LinuxSandbox({
-    init: nativePaths().sandboxInit,
-    locks: loadFdPassing(),
-    bwrap: parsed.values.get("bwrap")?.[0],
-    pathEnv: io.env.PATH,
-    log: (message) => io.stderr.write(`${message}\n`),
-  });
-  let prepared: PreparedSandbox;
-  try {
-    prepared = await sandbox.prepare({
-      policy: sandboxPolicy,
-      policyCwd: io.cwd,
-      commandCwd: io.cwd,
-      tmpdir: io.env.TMPDIR,
-      required: runRequirements(resolvedShell, execWrapper),
-    });
-  } catch (error) {
-    if (isExecwardError(error)) {
-      io.stderr.write(`execward: ${error.message}\n`);
-      return EXIT_FAILURE;
-    }
-    throw error;
-  }
-  if (!prepared.sandboxed)
-    io.stderr.write(
-      `execward: note: ${sandboxPolicy.type}: no sandbox; programs run with your own permissions\n`,
-    );
-  const approver = createTtyApprover();
-  let network;
+  let networkProxy: NetworkProxy | undefined;
   try {
     const networkConfig = await loadNetworkConfig(parsed, io, policy);
-    if (networkConfig.configured && prepared.sandboxed && !hasFullNetworkAccess(sandboxPolicy)) {
-      network = {
-        proxy: new NetworkProxy({
-          policy: new NetworkPolicy(networkConfig),
-          broker: new NetworkApprovalBroker(),
-          log: (message) => io.stderr.write(`execward: ${message}\n`),
-          relay: createKernelRelay(loadFdPassing()),
-        }),
-        context: networkContext(parsed.rest.join(" "), approver, new AbortController().signal),
-      };
-    }
+    if (networkConfig.configured)
+      networkProxy = new NetworkProxy({
+        policy: new NetworkPolicy(networkConfig),
+        broker: new NetworkApprovalBroker(),
+        log: (message) => io.stderr.write(`execward: ${message}\n`),
+        relay: createKernelRelay(loadFdPassing()),
+      });
   } catch (error) {
-    await prepared.release();
     if (isExecwardError(error)) {
       io.stderr.write(`execward: ${error.message}\n`);
       return error.code === "usage" ? EXIT_USAGE : EXIT_FAILURE;
@@ -180,40 +140,59 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     throw error;
   }
   const env = definedEnv(io.env);
-  const escalationEnvNames = parsed.values.get("escalation-env") ?? [];
-  const run = startInterceptedRun({
-    command: parsed.rest.join(" "),
-    shell: resolvedShell,
-    login: parsed.flags.has("login"),
-    mode,
-    cwd: io.cwd,
-    env,
-    escalationEnvNames,
-    policy: createRulesEscalationPolicy({
-      policy,
-      approver,
-      preserveProgramPaths,
-      writableRoots: prepared.writableRoots,
-      escalatedEnv: escalationEnvFor(env, escalationEnvNames),
-    }),
-    askList: computeAskList(policy, preserveProgramPaths),
-    stdio: "inherit",
-    foreground: true,
-    sandbox: prepared,
-    ...(network === undefined ? {} : { network }),
+  const sandbox = new LinuxSandbox({
+    init: nativePaths().sandboxInit,
+    locks: loadFdPassing(),
+    bwrap: parsed.values.get("bwrap")?.[0],
+    pathEnv: io.env.PATH,
+    log: (message) => io.stderr.write(`${message}\n`),
+    journalDir: mountpointJournalDir(io.env),
   });
-  const onSignal = (signal: NodeJS.Signals): void => {
-    run.child.kill(signal);
-  };
+  // What a crashed earlier execward left behind goes first.
+  sandbox.sweepOrphans();
+  const session = new ExecSession({
+    policy,
+    shell: resolvedShell,
+    mode,
+    preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
+    env,
+    escalationEnvNames: parsed.values.get("escalation-env") ?? [],
+    sandbox,
+    networkProxy,
+    execWrapper: mode === "exec-wrapper" ? nativePaths().wrapper : undefined,
+    log: (message) => io.stderr.write(`execward: ${message}\n`),
+  });
   // Ctrl-C reaches the whole foreground group; execward must outlive the command long enough to
   // end its escalated programs and remove the sandbox's mount points.
+  let forward: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => forward?.(signal);
   const signals = ["SIGTERM", "SIGHUP", "SIGINT"] as const;
   for (const signal of signals) process.on(signal, onSignal);
   try {
-    const exit = await run.exit;
-    await run.cleanedUp;
-    return exit.exitCode;
+    const outcome = await runToolCall(session, {
+      command: parsed.rest.join(" "),
+      workdir: io.cwd,
+      login: parsed.flags.has("login"),
+      sandbox: { policy: sandboxPolicy, policyCwd: io.cwd },
+      stdio: "inherit",
+      foreground: true,
+      approver: () => createTtyApprover(),
+      onStarted: (started) => {
+        forward = (signal) => started.signal(signal);
+        if (!started.sandboxed)
+          io.stderr.write(
+            `execward: note: ${sandboxPolicy.type}: no sandbox; programs run with your own permissions\n`,
+          );
+      },
+    });
+    if (outcome.kind === "refused") {
+      io.stderr.write(`execward: ${outcome.reason}\n`);
+      return EXIT_FAILURE;
+    }
+    await outcome.cleanedUp;
+    return outcome.result.exitCode;
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
+    await session.close();
   }
 }

@@ -56,7 +56,8 @@ export const EXEC_SCHEMA = {
 
 export function createElicitationApprover(
   server: Server,
-  stopwatch: Stopwatch,
+  /** The call's time limit, paused while the human decides (absent: the call has none). */
+  stopwatch: Stopwatch | undefined,
   timeoutMs: number,
 ): Approver {
   return {
@@ -66,15 +67,14 @@ export function createElicitationApprover(
       }
       let result;
       try {
-        result = await stopwatch.pauseFor(
-          server.elicitInput(
-            {
-              message: elicitationMessage(request),
-              requestedSchema: (request.kind === "network" ? NETWORK_SCHEMA : EXEC_SCHEMA) as never,
-            },
-            { signal, timeout: timeoutMs },
-          ),
+        const asked = server.elicitInput(
+          {
+            message: elicitationMessage(request),
+            requestedSchema: (request.kind === "network" ? NETWORK_SCHEMA : EXEC_SCHEMA) as never,
+          },
+          { signal, timeout: timeoutMs },
         );
+        result = await (stopwatch === undefined ? asked : stopwatch.pauseFor(asked));
       } catch (error) {
         if (signal.aborted) return "cancel";
         throw new Error(

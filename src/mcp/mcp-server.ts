@@ -1,13 +1,13 @@
 /**
  * `execward mcp`: the MCP server (official SDK) exposing upstream's `shell` tool.
  *
- * Thin adapter: each call validates its arguments, takes its sandbox from its own `_meta` (what
- * Codex 0.169 sends), else from the last `codex/sandbox-state/update`, else the default (see
- * sandbox-state.ts), builds the rules-based escalation policy
- * with an elicitation approver, runs the command under interception (src/exec), and returns
- * upstream's result JSON as text. Calls are independent; a timeout (the
- * Stopwatch, paused while a human decides) or a client's cancellation kills everything started
- * for the call. stdout carries only the protocol; logs go to stderr.
+ * Thin adapter over src/exec/run-tool-call.ts: each call validates its arguments, takes its
+ * sandbox from its own `_meta` (what Codex 0.169 sends), else from the last
+ * `codex/sandbox-state/update`, else the default (see sandbox-state.ts), asks through MCP
+ * elicitation, and returns upstream's result JSON as text, or a tool error with the reason the
+ * command did not run. Calls are independent; a timeout (paused while a human decides) or a
+ * client's cancellation kills everything started for the call. stdout carries only the
+ * protocol; logs go to stderr.
  */
 import { stat } from "node:fs/promises";
 
@@ -20,22 +20,14 @@ import {
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
 
-import { Stopwatch } from "../approval/stopwatch.js";
-import { computeAskList } from "../escalation/ask-list.js";
-import { escalationEnvFor } from "../escalation/escalated-env.js";
-import { createRulesEscalationPolicy } from "../escalation/rules-escalation-policy.js";
-import { TIMEOUT_EXIT_CODE, toUpstreamExecResult } from "../exec/exec-result.js";
-import {
-  runRequirements,
-  startInterceptedRun,
-  type InterceptionMode,
-} from "../exec/intercepted-run.js";
-import { OutputCapture } from "../exec/output-capture.js";
+import { ExecSession } from "../exec/exec-session.js";
+import { toUpstreamExecResult } from "../exec/exec-result.js";
+import type { InterceptionMode } from "../exec/intercepted-run.js";
+import { runToolCall } from "../exec/run-tool-call.js";
 import { isExecwardError } from "../errors.js";
 import type { Policy } from "../policy/index.js";
-import type { PreparedSandbox, SandboxLauncher } from "../sandbox/linux-sandbox.js";
-import { hasFullNetworkAccess, type SandboxPolicy } from "../sandbox/sandbox-policy.js";
-import { networkContext } from "../exec/network-context.js";
+import type { SandboxLauncher } from "../sandbox/linux-sandbox.js";
+import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import type { NetworkProxy } from "../network/network-proxy.js";
 import { createElicitationApprover } from "./elicitation-approver.js";
 import {
@@ -81,12 +73,26 @@ export interface McpServerOptions {
 
 export interface ExecwardMcpServer {
   readonly server: Server;
-  /** Ends every command still running (the client went away). */
-  killAll(): Promise<void>;
+  /**
+   * The client went away: ends every command still running, waits (bounded) until each has
+   * released its sandbox, and removes the mount points nothing uses.
+   */
+  close(): Promise<void>;
 }
 
 export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpServer {
-  const running = new Set<ReturnType<typeof startInterceptedRun>>();
+  const session = new ExecSession({
+    policy: options.policy,
+    shell: options.shell,
+    mode: options.mode,
+    preserveProgramPaths: options.preserveProgramPaths,
+    env: options.env,
+    escalationEnvNames: options.escalationEnvNames ?? [],
+    sandbox: options.sandbox,
+    networkProxy: options.networkProxy,
+    execWrapper: options.execWrapper,
+    log: options.log,
+  });
   const server = new Server(
     { name: "execward", version: options.version },
     {
@@ -146,7 +152,6 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
       // Read once at the start of the call: a later update applies to later calls.
       const state = sandboxState;
       let callSandbox: CallSandbox;
-      let prepared: PreparedSandbox;
       try {
         callSandbox = sandboxFromMeta(request.params._meta, {
           workdir: call.workdir,
@@ -155,77 +160,27 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
           policy: state?.sandboxPolicy ?? options.defaultSandbox,
           policyCwd: state?.sandboxCwd ?? call.workdir,
         };
-        prepared = await options.sandbox.prepare({
-          policy: callSandbox.policy,
-          policyCwd: callSandbox.policyCwd,
-          profile: callSandbox.profile,
-          commandCwd: call.workdir,
-          tmpdir: options.env.TMPDIR,
-          required: runRequirements(
-            options.shell,
-            options.mode === "exec-wrapper" ? options.execWrapper : undefined,
-          ),
-        });
       } catch (error) {
         if (isExecwardError(error)) return toolError(`${error.message} The command did not run.`);
         throw error;
       }
-
-      const started = performance.now();
-      let timedOut = false;
-      const capture = new OutputCapture();
-      // The stopwatch is created before the run it may have to kill (its approver needs it).
-      const runRef: { run?: ReturnType<typeof startInterceptedRun> } = {};
-      const stopwatch = new Stopwatch(call.timeoutMs, () => {
-        timedOut = true;
-        void runRef.run?.kill();
-      });
-      const approver = createElicitationApprover(server, stopwatch, options.elicitationTimeoutMs);
-      const callEnded = new AbortController();
-      const callPolicy = callSandbox.policy;
-      const network =
-        options.networkProxy !== undefined &&
-        prepared.sandboxed &&
-        !hasFullNetworkAccess(callPolicy)
-          ? {
-              proxy: options.networkProxy,
-              context: networkContext(call.command, approver, callEnded.signal),
-            }
-          : undefined;
-      const run = startInterceptedRun({
-        command: call.command,
-        shell: options.shell,
-        login: call.login,
-        mode: options.mode,
-        cwd: call.workdir,
-        env: options.env,
-        escalationEnvNames: options.escalationEnvNames ?? [],
-        policy: createRulesEscalationPolicy({
-          policy: options.policy,
-          approver,
-          preserveProgramPaths: options.preserveProgramPaths,
-          writableRoots: prepared.writableRoots,
-          escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames ?? []),
-        }),
-        askList: computeAskList(options.policy, options.preserveProgramPaths),
-        stdio: "pipe",
-        log: options.log,
-        sandbox: prepared,
-        ...(network === undefined ? {} : { network }),
-        ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
-      });
-      runRef.run = run;
-      running.add(run);
-      run.child.stdout?.on("data", (chunk: Buffer) => capture.push(chunk));
-      run.child.stderr?.on("data", (chunk: Buffer) => capture.push(chunk));
-      const onAbort = (): void => void run.kill();
-      extra.signal.addEventListener("abort", onAbort, { once: true });
       const progressToken = request.params._meta?.progressToken;
-      let ticks = 0;
-      const progress =
-        progressToken === undefined
-          ? undefined
-          : setInterval(() => {
+      let progress: NodeJS.Timeout | undefined;
+      try {
+        const outcome = await runToolCall(session, {
+          command: call.command,
+          workdir: call.workdir,
+          login: call.login,
+          sandbox: callSandbox,
+          timeoutMs: call.timeoutMs,
+          stdio: "pipe",
+          approver: (stopwatch) =>
+            createElicitationApprover(server, stopwatch, options.elicitationTimeoutMs),
+          signal: extra.signal,
+          onStarted: (started) => {
+            if (progressToken === undefined) return;
+            let ticks = 0;
+            progress = setInterval(() => {
               ticks++;
               void extra
                 .sendNotification({
@@ -233,38 +188,30 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
                   params: {
                     progressToken,
                     progress: ticks,
-                    message: `running for ${ticks}s, ${capture.receivedBytes} bytes of output`,
+                    message: `running for ${ticks}s, ${started.outputBytes()} bytes of output`,
                   },
                 })
                 .catch(() => undefined);
             }, 1000);
-      try {
-        const exit = await run.exit;
-        stopwatch.stop();
-        const result = toUpstreamExecResult({
-          exitCode: timedOut ? TIMEOUT_EXIT_CODE : exit.exitCode,
-          output: capture.text(),
-          durationMs: performance.now() - started,
-          timedOut,
+          },
         });
+        if (outcome.kind === "refused")
+          return toolError(`${outcome.reason} The command did not run.`);
         // Upstream's shape: the JSON as the one text content. No `structuredContent` copy: it
         // would double every large output, and declaring the `outputSchema` it needs would make
         // the tool listing differ from upstream's (README, "Differences on the wire").
-        return { content: [{ type: "text", text: JSON.stringify(result) }], isError: false };
+        return {
+          content: [{ type: "text", text: JSON.stringify(toUpstreamExecResult(outcome.result)) }],
+          isError: false,
+        };
       } finally {
-        running.delete(run);
-        callEnded.abort();
-        stopwatch.stop();
         if (progress !== undefined) clearInterval(progress);
-        extra.signal.removeEventListener("abort", onAbort);
       }
     },
   );
   return {
     server,
-    async killAll() {
-      await Promise.all([...running].map((run) => run.kill()));
-    },
+    close: () => session.close(),
   };
 }
 
