@@ -8,8 +8,9 @@
  * count only when the project is trusted in `$CODEX_HOME/config.toml`
  * (`[projects."<dir>"] trust_level = "trusted"`, for the working directory or the project root):
  * a cloned repository must not be able to grant itself `allow` rules. Symlinked rules files are
- * skipped as codex skips them, and reported. A folder or file that exists but cannot be read, or
- * a config.toml that cannot be parsed, is an error: a policy is never silently partial.
+ * skipped as codex skips them, and reported. A folder or file that exists but cannot be read (a
+ * `$CODEX_HOME` that is a regular file, a `*.rules` entry that is a directory or a FIFO), or a
+ * config.toml that cannot be parsed, is an error: a policy is never silently partial.
  */
 import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
@@ -79,7 +80,10 @@ export async function discoverRules(options: DiscoverRulesOptions): Promise<Disc
     for (const folder of projectFolders) {
       if (trusted) {
         await add("project", folder);
-      } else if ((await listRulesFiles(path.join(folder, "rules"), [])).length > 0) {
+      } else if (
+        // An untrusted project cannot stop execward with a broken folder: it is not loaded.
+        (await listRulesFiles(path.join(folder, "rules"), []).catch(() => [])).length > 0
+      ) {
         notices.push({
           path: folder,
           reason:
@@ -93,13 +97,28 @@ export async function discoverRules(options: DiscoverRulesOptions): Promise<Disc
   return { layers, files: layers.flatMap((layer) => layer.files), notices };
 }
 
-/** `<dir>/*.rules` regular files, sorted; [] when the folder does not exist. */
+/**
+ * `<dir>/*.rules` regular files, sorted; [] when the folder does not exist. A location that
+ * exists but is not a directory, and a `*.rules` entry that is neither a regular file nor a
+ * symlink (a directory, a FIFO), are errors: the user meant rules there, and loading none of
+ * them silently would drop their `forbidden` rules.
+ */
 async function listRulesFiles(dir: string, notices: DiscoveryNotice[]): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (error) {
-    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return [];
+    if (errorCode(error) === "ENOENT") return [];
+    if (errorCode(error) === "ENOTDIR") {
+      const culprit = await notADirectory(dir);
+      if (culprit === undefined) return []; // a parent went away meanwhile
+      throw new PolicyError(
+        "rules_read",
+        `cannot load rules from ${dir}: ${culprit} is not a directory`,
+        undefined,
+        { cause: error },
+      );
+    }
     throw new PolicyError(
       "rules_read",
       `failed to read rules files from ${dir}: ${describeIoError(error)}`,
@@ -130,9 +149,40 @@ async function listRulesFiles(dir: string, notices: DiscoveryNotice[]): Promise<
       });
     } else if (info.isFile()) {
       files.push(file);
+    } else {
+      throw new PolicyError(
+        "rules_read",
+        `cannot load rules file ${file}: it is not a regular file (${fileKind(info)})`,
+      );
     }
   }
   return files.sort();
+}
+
+/** The first existing component of `dir` (from the root down) that is not a directory. */
+async function notADirectory(dir: string): Promise<string | undefined> {
+  const parts: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    parts.unshift(current);
+    if (current === path.dirname(current)) break;
+  }
+  for (const part of parts) {
+    const info = await stat(part).catch(() => undefined);
+    if (info === undefined) return undefined;
+    if (!info.isDirectory()) return part;
+  }
+  return undefined;
+}
+
+function fileKind(info: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isSocket()) return "a socket";
+  return "a device";
 }
 
 async function findProjectRoot(cwd: string): Promise<string | undefined> {
