@@ -4,7 +4,7 @@
  * run the command without one.
  *
  * The probe starts the real thing (user, pid and network namespaces, /proc, the sandbox init and
- * its seccomp filter) around `true`. Two host limits are worked around, as upstream does or
+ * its seccomp filter) around `true`, named by absolute path (PATH may be empty or hostile). Two host limits are worked around, as upstream does or
  * safely: a bwrap older than 0.8 has no `--disable-userns` (the seccomp filter still refuses new
  * user namespaces), and on a host that refuses to mount /proc (nested containers) the sandbox gets
  * an empty read-only /proc instead (upstream runs without one, which shows the host's).
@@ -68,7 +68,18 @@ export interface ProbeOptions {
   readonly log?: (message: string) => void;
 }
 
+/** `true` by absolute path: the probe must not depend on PATH (an empty one blamed bwrap). */
+const TRUE_LOCATIONS = ["/usr/bin/true", "/bin/true"];
+
 export async function probeBwrap(options: ProbeOptions): Promise<BwrapCapabilities> {
+  let trueProgram: string | undefined;
+  for (const candidate of TRUE_LOCATIONS)
+    if (trueProgram === undefined && (await isExecutable(candidate))) trueProgram = candidate;
+  if (trueProgram === undefined)
+    throw new ExecwardError(
+      "sandbox_unavailable",
+      `cannot sandbox: the probe needs \`true\` at ${TRUE_LOCATIONS.join(" or ")}, and neither is an executable file. Only the danger-full-access policy runs without a sandbox.`,
+    );
   let disableUserns = true;
   let mountProc = true;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -90,7 +101,7 @@ export async function probeBwrap(options: ProbeOptions): Promise<BwrapCapabiliti
       "--",
       options.init,
       "--",
-      "true",
+      trueProgram,
     ];
     const outcome = await runCaptured(options.bwrap, argv);
     if (outcome.code === 0) return { bwrap: options.bwrap, disableUserns, mountProc };
