@@ -24,7 +24,8 @@ typedef struct {
   int stream_fd;
 } ew_decision_t;
 
-#define EW_MAX_INTERPRETERS 4
+/* The kernel follows five levels of #! (a sixth is ELOOP); a longer chain is "truncated". */
+#define EW_MAX_INTERPRETERS 5
 #define EW_NAME_BYTES 256
 
 /*
@@ -36,12 +37,16 @@ typedef struct {
 typedef struct {
   int resolved_ok;  /* `resolved` holds the canonical path */
   int anonymous;    /* a file with no path: memfd, deleted file */
+  int unreadable;   /* a regular file this process cannot read: its #! line is unknown */
+  int truncated;    /* more #! levels than EW_MAX_INTERPRETERS */
+  int fd;           /* O_PATH descriptor of the program (close-on-exec), or -1; the caller owns it */
   char resolved[4096];
   int interpreters; /* #! levels found (the kernel follows at most 4) */
   char interpreter_base[EW_MAX_INTERPRETERS][EW_NAME_BYTES];          /* as written, basename */
   char interpreter_resolved_base[EW_MAX_INTERPRETERS][EW_NAME_BYTES]; /* canonical, basename */
 } ew_resolution_t;
 
+/* Fills `out`; `out->fd` stays open for the caller to exec from (or close), -1 on failure. */
 void ew_resolve(const char *path, ew_resolution_t *out);
 
 /*

@@ -247,7 +247,7 @@ static int listed(const char *name) {
  * (memfd, deleted file) is always asked about.
  */
 static int must_ask(const char *path, const ew_resolution_t *res) {
-  if (ask_list == NULL || !res->resolved_ok || res->anonymous) return 1;
+  if (ask_list == NULL || !res->resolved_ok || res->anonymous || res->unreadable || res->truncated) return 1;
   if (listed(base_name(path)) || listed(base_name(res->resolved))) return 1;
   for (int i = 0; i < res->interpreters; i++) {
     if (listed(res->interpreter_base[i]) || listed(res->interpreter_resolved_base[i])) return 1;
@@ -278,11 +278,13 @@ static ew_action_t decide(const char *display, const char *target, char *const a
   }
   /* The program must inherit the socket, whatever the command did to its flags. */
   fcntl(escalation_fd, F_SETFD, 0);
-  ew_resolution_t res;
-  ew_resolve(target, &res);
-  if (!must_ask(display, &res)) return EW_ACTION_RUN;
+  ew_resolution_t resolution;
+  ew_resolution_t *res = &resolution;
+  ew_resolve(target, res);
+  if (res->fd >= 0) close(res->fd);
+  if (!must_ask(display, res)) return EW_ACTION_RUN;
   ew_decision_t decision;
-  ew_request(escalation_fd, display, res.resolved_ok || res.anonymous ? res.resolved : NULL, argv, envp, &decision);
+  ew_request(escalation_fd, display, res->resolved_ok || res->anonymous ? res->resolved : NULL, argv, envp, &decision);
   switch (decision.action) {
     case EW_ACTION_RUN:
       return EW_ACTION_RUN;
@@ -399,14 +401,14 @@ static int exec_search(const char *file, char *const argv[], char *const envp[])
   }
   syscall(SYS_execve, path, argv, env.envp);
   if (errno == ENOEXEC) {
-    /* A script without #!: run it with /bin/sh, as execvp does. */
+    /* A script without #!: run it with /bin/sh, as execvp does; /bin/sh is judged too. */
     size_t argc = 0;
     while (argv[argc] != NULL) argc++;
     char *sh_argv[argc + 2];
     sh_argv[0] = (char *)"/bin/sh";
     sh_argv[1] = path;
     for (size_t i = 1; i <= argc; i++) sh_argv[i + 1] = argv[i];
-    syscall(SYS_execve, "/bin/sh", sh_argv, env.envp);
+    if (decide("/bin/sh", "/bin/sh", sh_argv, envp, 1) == EW_ACTION_RUN) syscall(SYS_execve, "/bin/sh", sh_argv, env.envp);
   }
   int err = errno;
   free_env(&env);
@@ -547,7 +549,12 @@ static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t 
   int rc;
   ew_resolution_t res;
   ew_resolve(path, &res);
-  if (!must_ask(path, &res)) {
+  if (res.fd >= 0) close(res.fd);
+  /*
+   * File actions run in the child, after this check (a dup2 onto the descriptor /dev/fd/N names,
+   * a chdir that changes what a relative path means): with any, the child asks for itself.
+   */
+  if (actions == NULL && !must_ask(path, &res)) {
     rc = real(pid, path, actions, attr, argv, env.envp);
   } else {
     /* Ask from inside the child, after its file actions: the wrapper does the exchange. */
