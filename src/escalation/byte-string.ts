@@ -38,3 +38,44 @@ export function toBytes(text: string): Buffer {
   parts.push(Buffer.from(run, "utf8"));
   return Buffer.concat(parts);
 }
+
+/** Text for `bytes`: valid UTF-8 as itself, every other byte as its escape (the inverse of toBytes). */
+export function fromBytes(bytes: Uint8Array): string {
+  let text = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8SequenceLength(bytes, i);
+    if (length === 0) {
+      text += String.fromCharCode(0xdc00 + (bytes[i] as number));
+      i++;
+    } else {
+      text += Buffer.from(bytes.subarray(i, i + length)).toString("utf8");
+      i += length;
+    }
+  }
+  return text;
+}
+
+/** Length of the valid UTF-8 sequence at `i`, or 0 (as the hook's encoder decides it). */
+function utf8SequenceLength(bytes: Uint8Array, i: number): number {
+  const first = bytes[i] as number;
+  if (first < 0x80) return 1;
+  const length =
+    first >= 0xc2 && first <= 0xdf
+      ? 2
+      : first >= 0xe0 && first <= 0xef
+        ? 3
+        : first >= 0xf0 && first <= 0xf4
+          ? 4
+          : 0;
+  if (length === 0 || i + length > bytes.length) return 0;
+  let codePoint = first & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < length; k++) {
+    const next = bytes[i + k] as number;
+    if ((next & 0xc0) !== 0x80) return 0;
+    codePoint = (codePoint << 6) | (next & 0x3f);
+  }
+  if (length === 3 && (codePoint < 0x800 || (codePoint >= 0xd800 && codePoint <= 0xdfff))) return 0;
+  if (length === 4 && (codePoint < 0x10000 || codePoint > 0x10ffff)) return 0;
+  return length;
+}

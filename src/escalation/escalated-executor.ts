@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { writeSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 
 import type { ProcessRegistry } from "../exec/process-registry.js";
 import type { ExecRequest } from "./escalation-policy.js";
@@ -69,12 +70,7 @@ export function createEscalatedExecutor(options: EscalatedExecutorOptions): Esca
         (stdio as unknown[])[WORKDIR_FD] = host.workdirFd;
         child = spawn(
           options.launcher,
-          [
-            host.script ? "script" : "fd",
-            host.programPath,
-            "--",
-            ...(request.argv.length === 0 ? [request.file] : request.argv),
-          ],
+          [host.script ? "script" : "fd", host.programPath, "--", ...escalatedArgv(request)],
           {
             argv0: "execward-escalated-launcher",
             cwd: "/",
@@ -134,6 +130,28 @@ export function createEscalatedExecutor(options: EscalatedExecutorOptions): Esca
       };
     },
   };
+}
+
+/**
+ * The argv the escalated program gets. argv[0] is kept only when it names the judged program
+ * (its basename is the file's as named or as it really is): rules ignore argv[0], but programs
+ * do not (git runs the builtin `git-<name>` names, busybox the applet), so a free argv[0] would
+ * turn `git status` into any git command.
+ */
+export function escalatedArgv(request: ExecRequest): string[] {
+  const [first, ...rest] = request.argv;
+  const names = [
+    request.file,
+    request.inspection.host?.programPath,
+    request.inspection.program.canonical,
+  ]
+    .filter((name): name is string => name !== undefined)
+    .map((name) => path.basename(name));
+  const argv0 =
+    first !== undefined && names.includes(path.basename(first))
+      ? first
+      : path.basename(request.file);
+  return [argv0, ...rest];
 }
 
 function failedRun(exitCode: number): EscalatedRun {

@@ -14,9 +14,11 @@
  * - Every received descriptor is closed or handed over exactly once, and descriptors are
  *   accepted only with the SuperExec message (at most 16): a request carrying any, or a frame
  *   piling them up, ends its session at once instead of leaving them with the server (E5).
- * - Bounded: at most MAX_SESSIONS open sessions per command (more handshakes are refused), and a
- *   requester that owes a frame (its request, its SuperExec message) has FRAME_TIMEOUT_MS to send
- *   it; malformed requests (relative workdir, impossible environment names) end the session.
+ * - Bounded: at most MAX_SESSIONS open sessions per command (more handshakes are refused), at
+ *   most MAX_PENDING_BYTES of unfinished frames across them (the session that goes over ends),
+ *   and a requester that owes a frame (its request, its SuperExec message) has FRAME_TIMEOUT_MS
+ *   to send it; malformed requests (relative workdir, impossible environment names) end the
+ *   session.
  * - What a request names is found by the server (program-inspection.ts) from the peer's pid as
  *   the kernel reports it (SO_PEERCRED), never from the request alone; the inspection's host
  *   descriptors live exactly as long as the session.
@@ -37,6 +39,7 @@ import {
   FRAME_TIMEOUT_MS,
   HANDSHAKE_BYTE,
   MAX_FDS_PER_MESSAGE,
+  MAX_PENDING_BYTES,
   MAX_SESSIONS,
   SuperExecMessageSchema,
   type EscalateResponse,
@@ -62,6 +65,8 @@ export class EscalationServer {
   private closed = false;
   /** Set while handshakes are being refused, so the refusal is logged once per burst. */
   private saturated = false;
+  /** Bytes of unfinished frames across all sessions (MAX_PENDING_BYTES at most). */
+  private readonly pending: PendingBytes = { bytes: 0 };
 
   constructor(options: EscalationServerOptions) {
     this.options = options;
@@ -131,7 +136,9 @@ export class EscalationServer {
         continue;
       }
       this.saturated = false;
-      const session = new Session(fd, this.options, this.log, () => this.sessions.delete(session));
+      const session = new Session(fd, this.options, this.log, this.pending, () =>
+        this.sessions.delete(session),
+      );
       this.sessions.add(session);
       session.begin();
     }
@@ -139,6 +146,11 @@ export class EscalationServer {
 }
 
 type SessionState = "request" | "deciding" | "super-exec" | "running" | "done";
+
+/** Unfinished request bytes held across a server's sessions. */
+interface PendingBytes {
+  bytes: number;
+}
 
 class Session {
   private state: SessionState = "request";
@@ -161,6 +173,7 @@ class Session {
     private readonly fd: number,
     private readonly options: EscalationServerOptions,
     private readonly log: (message: string) => void,
+    private readonly pending: PendingBytes,
     private readonly onEnd: () => void,
   ) {
     options.addon.setNonBlocking(fd);
@@ -215,6 +228,7 @@ class Session {
     this.run?.kill();
     this.watcher?.close();
     for (const fd of this.decoder.drainFds()) this.options.addon.close(fd);
+    this.pending.bytes -= this.decoder.bufferedBytes;
     this.inspection?.close();
     this.options.addon.close(this.fd);
     this.onEnd();
@@ -252,11 +266,18 @@ class Session {
         return;
       }
       let frames: DecodedFrame[];
+      const before = this.decoder.bufferedBytes;
       try {
         frames = this.decoder.push(message.data, message.fds);
       } catch (error) {
-        // The decoder holds every descriptor it was given; end() closes them once.
+        // The decoder holds every descriptor (and byte) it was given; end() releases them once.
+        this.pending.bytes += this.decoder.bufferedBytes - before;
         this.end(error instanceof Error ? error.message : String(error));
+        return;
+      }
+      this.pending.bytes += this.decoder.bufferedBytes - before;
+      if (this.pending.bytes > MAX_PENDING_BYTES) {
+        this.end(`unfinished requests hold more than ${MAX_PENDING_BYTES} bytes`);
         return;
       }
       for (const frame of frames) this.onFrame(frame);

@@ -38,8 +38,12 @@
  */
 import {
   lstatSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   readlinkSync,
   realpathSync,
   statSync,
@@ -277,7 +281,7 @@ class GitExposureScan {
     if (statOrUndefined(file) === undefined && lstatOrUndefined(file) === undefined) return;
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = readRegularFile(file, MAX_CONFIG_BYTES).toString("utf8");
     } catch (error) {
       if (isMissing(error)) return;
       throw new Exposed(`execward cannot read git's ${what} ${file}`, file);
@@ -367,7 +371,7 @@ class GitExposureScan {
     const indexFile = this.input.env.GIT_INDEX_FILE ?? path.join(repository.gitDir, "index");
     let bytes: Uint8Array | undefined;
     try {
-      bytes = readFileSync(path.resolve(this.invocation.startDir, indexFile));
+      bytes = readRegularFile(path.resolve(this.invocation.startDir, indexFile), Infinity);
     } catch (error) {
       if (!isMissing(error))
         throw new Exposed(`execward cannot read git's index ${indexFile}`, indexFile);
@@ -547,9 +551,40 @@ function lstatOrUndefined(p: string): Stats | undefined {
 function readTextOrUndefined(p: string): string | undefined {
   if (statOrUndefined(p) === undefined) return undefined;
   try {
-    return readFileSync(p, "utf8");
+    return readRegularFile(p, MAX_CONFIG_BYTES).toString("utf8");
   } catch {
     return undefined;
+  }
+}
+
+/** Configuration files larger than this are not read (an exposure: execward cannot vouch). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a regular file, never anything else: a FIFO or a device the sandbox put where git looks
+ * (`.git/commondir` as a FIFO, a config linked to /dev/zero) would block or exhaust the server,
+ * and with it every session. Opened non-blocking, checked with fstat, read up to its size.
+ */
+function readRegularFile(file: string, maxBytes: number): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) {
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: "ENOTREG" });
+    }
+    if (stats.size > maxBytes) {
+      throw Object.assign(new Error(`${file} is larger than ${maxBytes} bytes`), { code: "EFBIG" });
+    }
+    const buffer = Buffer.alloc(stats.size);
+    let offset = 0;
+    while (offset < buffer.length) {
+      const read = readSync(fd, buffer, offset, buffer.length - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return buffer.subarray(0, offset);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -20,7 +20,7 @@
 import { closeSync, fstatSync, openSync, readlinkSync, readSync, constants } from "node:fs";
 import path from "node:path";
 
-import { hasEscapedBytes, toBytes } from "./byte-string.js";
+import { fromBytes, hasEscapedBytes, toBytes } from "./byte-string.js";
 import type { FdPassing } from "./native-addon.js";
 
 const O_PATH = 0o10000000;
@@ -28,8 +28,8 @@ const O_DIRECTORY = constants.O_DIRECTORY;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 const AT_FDCWD = -100;
-/** The kernel follows at most this many `#!` levels (BINPRM_MAX_RECURSION). */
-const MAX_INTERPRETERS = 4;
+/** The kernel follows five levels of `#!` (a sixth is ELOOP); a longer chain cannot be judged. */
+const MAX_INTERPRETERS = 5;
 /** The kernel reads this much of a file to find `#!` (BINPRM_BUF_SIZE). */
 const SHEBANG_BYTES = 256;
 
@@ -70,6 +70,11 @@ export interface ProgramInspection {
   readonly interpreters: readonly Interpreter[];
   /** A program with no name: a memfd or a deleted file run through a descriptor. */
   readonly anonymous: boolean;
+  /**
+   * Why what would run cannot be known (an interpreter behind a magic link, a file execward
+   * cannot read, too many `#!` levels...): then nothing runs, in the sandbox or outside.
+   */
+  readonly unjudgeable: string | undefined;
   /** Present when escalation can run exactly the judged files. */
   readonly host: HostLaunch | undefined;
   /** Why `host` is undefined. */
@@ -140,6 +145,13 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
     const fail = (why: string): void => {
       problem ??= why;
     };
+    // Only with the requester's view can the server know; without it (a peer it cannot see) the
+    // hook's names are all there is, and nothing escalates.
+    let unjudgeable: string | undefined;
+    const cannotJudge = (why: string): void => {
+      if (root !== undefined) unjudgeable ??= why;
+      fail(why);
+    };
 
     let program = inView(input.file);
     if (program === undefined && input.claimedResolved !== undefined) {
@@ -159,7 +171,9 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       namedOnHost:
         program !== undefined && namedHost !== undefined && sameInode(program, namedHost),
     };
-    if (program === undefined) fail(`${input.file} cannot be resolved in the sandbox's view`);
+    if (program === undefined && programFile.canonical === undefined && !anonymous)
+      cannotJudge(`${input.file} cannot be resolved in the sandbox's view`);
+    else if (program === undefined) fail(`${input.file} cannot be resolved in the sandbox's view`);
 
     // The #! chain, in the requester's view; each level must be the same file on the host.
     const interpreters: Interpreter[] = [];
@@ -171,9 +185,13 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
         fail(`${current.canonical} is not the same file outside the sandbox`);
       else hostChain.push(hostMatch);
       const shebang = readShebang(current.fd);
+      if (shebang === "unreadable") {
+        cannotJudge(`execward cannot read ${current.canonical} to see which interpreter runs it`);
+        break;
+      }
       if (shebang === undefined) break;
       if (level === MAX_INTERPRETERS) {
-        fail("more than four levels of #! interpreters");
+        cannotJudge(`more than ${MAX_INTERPRETERS} levels of #! interpreters`);
         break;
       }
       // A relative interpreter is found from the exec'ing process's directory, as the kernel does.
@@ -190,7 +208,7 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
         arg: shebang.arg,
       });
       if (next === undefined)
-        fail(`the interpreter ${named} cannot be resolved in the sandbox's view`);
+        cannotJudge(`the interpreter ${named} cannot be resolved in the sandbox's view`);
       current = next;
     }
 
@@ -221,6 +239,7 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       program: programFile,
       interpreters,
       anonymous,
+      unjudgeable,
       host,
       hostProblem:
         host === undefined ? (problem ?? "execward could not verify the program") : undefined,
@@ -276,8 +295,13 @@ function tryOpenViewed(
   }
 }
 
-/** The `#!` line of the file behind an O_PATH descriptor, parsed as the kernel does. */
-function readShebang(fd: number): { interpreter: string; arg: string | undefined } | undefined {
+/**
+ * The `#!` line of the file behind an O_PATH descriptor, parsed as the kernel does; bytes that
+ * are not UTF-8 are kept (escaped). "unreadable": the kernel can run it, execward cannot read it.
+ */
+function readShebang(
+  fd: number,
+): { interpreter: string; arg: string | undefined } | "unreadable" | undefined {
   let readable: number;
   try {
     readable = openSync(
@@ -285,29 +309,31 @@ function readShebang(fd: number): { interpreter: string; arg: string | undefined
       constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
     );
   } catch {
-    return undefined; // execute-only: no interpreter could read it either
+    return "unreadable";
   }
   const buffer = Buffer.alloc(SHEBANG_BYTES);
   let length: number;
   try {
     length = readSync(readable, buffer, 0, SHEBANG_BYTES, 0);
   } catch {
-    return undefined;
+    return "unreadable";
   } finally {
     closeSync(readable);
   }
   if (length < 2 || buffer[0] !== 0x23 || buffer[1] !== 0x21) return undefined;
-  const end = buffer.subarray(0, length).indexOf(0x0a);
-  const line = buffer.subarray(2, end < 0 ? length : end).toString("latin1");
-  const trimmed = line.replace(/^[ \t]+/, "").replace(/[ \t]+$/, "");
-  if (trimmed === "") return undefined;
-  const split = /^([^ \t\0]+)[ \t]*(.*)$/s.exec(trimmed);
-  if (split === null) return undefined;
-  const interpreter = Buffer.from(split[1] as string, "latin1").toString("utf8");
-  const rest = split[2] as string;
+  const newline = buffer.subarray(0, length).indexOf(0x0a);
+  let line = buffer.subarray(2, newline < 0 ? length : newline);
+  const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09;
+  while (line.length > 0 && isBlank(line[0])) line = line.subarray(1);
+  while (line.length > 0 && isBlank(line[line.length - 1])) line = line.subarray(0, -1);
+  let end = 0;
+  while (end < line.length && !isBlank(line[end]) && line[end] !== 0) end++;
+  if (end === 0) return undefined;
+  let rest = line.subarray(end);
+  while (rest.length > 0 && isBlank(rest[0])) rest = rest.subarray(1);
   return {
-    interpreter,
-    arg: rest === "" ? undefined : Buffer.from(rest, "latin1").toString("utf8"),
+    interpreter: fromBytes(line.subarray(0, end)),
+    arg: rest.length === 0 ? undefined : fromBytes(rest),
   };
 }
 

@@ -58,6 +58,8 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 export const MAX_FDS_PER_MESSAGE = 16;
 /** Most sessions (pending execs) one command may have open at once; more are refused. */
 export const MAX_SESSIONS = 256;
+/** Most bytes of unfinished frames one command's sessions may hold together (about four full requests). */
+export const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /** How long a requester may take to send a frame it owes (the request, the SuperExec message). */
 export const FRAME_TIMEOUT_MS = 30_000;
 /** The handshake datagram: one zero byte carrying one descriptor. */

@@ -25,7 +25,8 @@
  * - git whose configuration, hooks or repository the sandbox could have written asks the
  *   human, naming the path (git-exposure.ts), and is refused when nobody can be asked;
  * - a request that is not valid UTF-8 never escalates.
- * "Yes for this session" answers are remembered per exact program file + arguments.
+ * "Yes for this session" answers are remembered per exact program file, arguments, working
+ * directory and reason for asking.
  */
 import path from "node:path";
 
@@ -87,7 +88,9 @@ export function createRulesEscalationPolicy(
     justification: string | undefined,
     signal: AbortSignal,
   ): Promise<ApprovalAnswer> => {
-    const key = JSON.stringify([program, ...request.argv.slice(1)]);
+    // A yes covers the same question only: the same file and arguments, in the same directory,
+    // for the same reasons (a later repository the sandbox made is a different question).
+    const key = JSON.stringify([program, request.argv.slice(1), request.workdir, reason]);
     if (approvedForSession.has(key)) return "accept";
     let answer: ApprovalAnswer;
     try {
@@ -112,6 +115,8 @@ export function createRulesEscalationPolicy(
   return {
     async decide(request, signal): Promise<EscalationDecision> {
       if (request.inspection.anonymous) return deny(ANONYMOUS_REASON);
+      if (request.inspection.unjudgeable !== undefined)
+        return deny(`execward cannot tell what would run: ${request.inspection.unjudgeable}`);
       const judgement = judge(options, request);
       const justification = judgement.matchedRules.find(
         (match) => match.decision === judgement.decision && match.justification !== undefined,

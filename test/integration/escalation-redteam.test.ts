@@ -204,19 +204,17 @@ describe.skipIf(requireInCi(unavailable))(
       // `git archive status --remote=. --exec=<anything>`, which runs <anything> through the
       // shell, on the host. Any git builtin is reachable this way (git-clone -u, git-fetch
       // --upload-pack, ...), so `--exec` can as well run a script the sandbox wrote.
-      getsThrough(
-        "argv[0] 'git-archive' turns an allowed `git status` into `git archive --exec` on the host",
-        async () => {
-          gitRepo(workspace);
-          await expectContained(
-            GIT_STATUS,
-            (canary) =>
-              `(exec -a git-archive git status --remote=. --exec='touch ${canary} #' HEAD) >/dev/null 2>&1; true`,
-          );
-        },
-      );
+      it("argv[0] 'git-archive' turns an allowed `git status` into `git archive --exec` on the host", async () => {
+        gitRepo(workspace);
+        await expectContained(
+          GIT_STATUS,
+          (canary) =>
+            `(exec -a git-archive git status --remote=. --exec='touch ${canary} #' HEAD) >/dev/null 2>&1; true`,
+        );
+      });
 
-      // E3 guards an escalated *git*; an allowed program that runs git itself (an ordinary
+      // By design (docs/threat-model.md, docs/escalation.md): a rule that allows a program
+      // allows what it runs. E3 guards an escalated *git*; an allowed program that runs git itself (an ordinary
       // helper script) runs it outside the sandbox, unhooked, in the working directory the
       // sandbox chose (a repository it made, with core.fsmonitor set): the escalated program's
       // working directory is the requester's, whoever could write it (program-inspection.ts
@@ -242,20 +240,17 @@ describe.skipIf(requireInCi(unavailable))(
       // (program-inspection.ts inspectProgram; rules-escalation-policy.ts judge()): no rule,
       // so "run", and the kernel opens /dev/fd/5 = rm. An interpreter that cannot be resolved
       // only stops escalation, not a Run.
-      getsThrough(
-        "a shebang whose interpreter is a descriptor link (#!/dev/fd/5, 5< rm)",
-        async () => {
-          await expectVictimSurvives(
-            `printf '#!/dev/fd/5\\n' > s && chmod +x s && ./s victim 5< /usr/bin/rm`,
-          );
-        },
-      );
+      it("a shebang whose interpreter is a descriptor link (#!/dev/fd/5, 5< rm)", async () => {
+        await expectVictimSurvives(
+          `printf '#!/dev/fd/5\\n' > s && chmod +x s && ./s victim 5< /usr/bin/rm`,
+        );
+      });
 
       // readShebang() (program-inspection.ts) decodes the interpreter's bytes as UTF-8, so
       // "r\xff" becomes "r\ufffd": that name does not exist, the canonical is undefined, and
       // "r\ufffd" matches no rule: Run. The kernel follows r\xff -> /usr/bin/rm. (The hook saw
       // "rm" as the resolved interpreter, which is why it asked at all.)
-      getsThrough("a shebang whose interpreter name is not UTF-8 (a symlink to rm)", async () => {
+      it("a shebang whose interpreter name is not UTF-8 (a symlink to rm)", async () => {
         await expectVictimSurvives(
           `n=$(printf 'r\\377') && ln -sf /usr/bin/rm "$PWD/$n" && printf '#!%s\\n' "$PWD/$n" > s && chmod +x s && ./s victim`,
         );
@@ -265,18 +260,15 @@ describe.skipIf(requireInCi(unavailable))(
       // must_ask) and, when no listed name is found, calls the real posix_spawn; the file
       // actions then run in the child before its exec, and can change what the path names
       // (DUP2 onto the descriptor behind /dev/fd/N here; addchdir_np for a relative path).
-      getsThrough(
-        "posix_spawn file actions change what /dev/fd/5 names after the hook judged it",
-        async () => {
-          await expectVictimSurvives(`python3 ${SPAWNER} /usr/bin/rm victim`);
-        },
-      );
+      it("posix_spawn file actions change what /dev/fd/5 names after the hook judged it", async () => {
+        await expectVictimSurvives(`python3 ${SPAWNER} /usr/bin/rm victim`);
+      });
       // The kernel follows FIVE levels of #! (fs/exec.c exec_binprm: `if (depth > 5) return
       // -ELOOP`; s5 -> s4 -> s3 -> s2 -> s1 -> rm runs rm). The hook (ew_resolve:
       // EW_MAX_INTERPRETERS = 4) and the server (program-inspection.ts: MAX_INTERPRETERS = 4)
       // stop after four and never see the fifth, rm: the hook does not even ask (no listed name,
       // everything resolved), and the server's "more than four levels" only blocks escalation.
-      getsThrough("five levels of #! hide the last interpreter (rm)", async () => {
+      it("five levels of #! hide the last interpreter (rm)", async () => {
         await expectVictimSurvives(
           `prev=/usr/bin/rm; for i in 1 2 3 4 5; do printf '#!%s\\n' "$prev" > s$i && chmod +x s$i; prev=$PWD/s$i; done; ./s5 victim`,
         );
@@ -287,7 +279,7 @@ describe.skipIf(requireInCi(unavailable))(
       // script. The hook's read_shebang() cannot open it, finds no interpreter, and takes the
       // fast path; the server's readShebang() says "execute-only: no interpreter could read it
       // either", which is not true of an interpreter that does not need to.
-      getsThrough("an execute-only script (chmod 111) whose interpreter is rm", async () => {
+      it("an execute-only script (chmod 111) whose interpreter is rm", async () => {
         await expectVictimSurvives(`printf '#!/usr/bin/rm\\n' > s && chmod 111 s && ./s victim`);
       });
 
@@ -295,7 +287,7 @@ describe.skipIf(requireInCi(unavailable))(
       // hook asks about the script (no interpreter: Run), the kernel says ENOEXEC, and
       // exec_hook.c exec_search() then starts /bin/sh with the script without asking again, so a
       // forbidden shell runs (the commands in the script are still judged one by one). Low.
-      getsThrough("a script without #! through env runs a forbidden /bin/sh", async () => {
+      it("a script without #! through env runs a forbidden /bin/sh", async () => {
         const attack = `printf 'echo ran-by-sh\\n' > s && chmod +x s && env ./s`;
         const control = plain(attack);
         if (!controlHolds(control.stdout.includes("ran-by-sh"), "env runs it with sh")) return;
@@ -312,67 +304,59 @@ describe.skipIf(requireInCi(unavailable))(
       // remembers the answer by [program, args] only: the same argv later, in a repository the
       // sandbox made with core.fsmonitor, is never shown to the human, although the policy had
       // found a new reason to ask (git-exposure) that the human never saw.
-      getsThrough(
-        "an 'always' answer for git status in the user's repository covers a sandbox-made repository",
-        async () => {
-          gitRepo(workspace);
-          const attack = (canary: string): string =>
-            `git status --short; mkdir -p sub && cd sub && git init -q && git config core.fsmonitor "touch ${canary} #" && git status --short; true`;
-          const control = path.join(canaries, "control");
-          plain(attack(control));
-          if (!controlHolds(existsSync(control), "the attack works without execward")) return;
-          await rm(control);
-          await prepare();
-          const rules = await rulesFile(
-            `prefix_rule(pattern=["git", "status"], decision="prompt")\n`,
-          );
-          const human = spawnSync(
-            "python3",
-            [
-              ANSWERER,
-              "a",
-              "--",
-              process.execPath,
-              CLI_PATH,
-              "run",
-              "--no-discover",
-              "--rules",
-              rules,
-              "--",
-              attack(path.join(canaries, "owned")),
-            ],
-            { cwd: workspace, env: env(), encoding: "utf8", timeout: 90_000 },
-          );
-          // The human was asked (once, about the user's repository) ...
-          if (!controlHolds(human.stdout.includes("[answered 1 prompts]"), "one prompt")) return;
-          // ... and nothing the human did not see ran outside.
-          expect(await owned(), human.stdout).toEqual([]);
-        },
-        90_000,
-      );
+      it("an 'always' answer for git status in the user's repository does not cover a sandbox-made repository", async () => {
+        gitRepo(workspace);
+        const attack = (canary: string): string =>
+          `git status --short; mkdir -p sub && cd sub && git init -q && git config core.fsmonitor "touch ${canary} #" && git status --short; true`;
+        const control = path.join(canaries, "control");
+        plain(attack(control));
+        if (!controlHolds(existsSync(control), "the attack works without execward")) return;
+        await rm(control);
+        await prepare();
+        const rules = await rulesFile(
+          `prefix_rule(pattern=["git", "status"], decision="prompt")\n`,
+        );
+        const human = spawnSync(
+          "python3",
+          [
+            ANSWERER,
+            "a",
+            "--",
+            process.execPath,
+            CLI_PATH,
+            "run",
+            "--no-discover",
+            "--rules",
+            rules,
+            "--",
+            attack(path.join(canaries, "owned")),
+          ],
+          { cwd: workspace, env: env(), encoding: "utf8", timeout: 90_000 },
+        );
+        // The "always" covered the same question only: the second git status, in a repository
+        // the sandbox made, is asked again, and the question says why.
+        expect(human.stdout, human.stdout).toContain("[answered 2 prompts]");
+        expect(human.stdout).toMatch(/sub\/\.git.*sandboxed command could have written/s);
+      }, 90_000);
 
       // git-exposure.ts findRepository() calls isGitDirectory(<dir>/.git) BEFORE asking whether
       // the sandbox could write it; isGitDirectory reads `commondir` with readFileSync, which
       // blocks forever on a FIFO. The whole execward process (event loop: every session, every
       // MCP client) hangs; SIGTERM is not handled either.
-      getsThrough(
-        "a FIFO as .git/commondir hangs execward (git-exposure reads before it checks)",
-        async () => {
-          const setup = `mkdir -p sub/.git/objects sub/.git/refs && echo 'ref: refs/heads/main' > sub/.git/HEAD && mkfifo sub/.git/commondir`;
-          // Control: reading that file blocks (a reader without a writer waits forever).
-          const control = plain(`${setup} && timeout 2 cat sub/.git/commondir; echo "rc=$?"`);
-          if (!controlHolds(control.stdout.includes("rc=124"), "reading the FIFO blocks")) return;
-          await prepare();
-          const result = await execwardWithin(
-            GIT_STATUS,
-            `${setup} && cd sub && git status; echo finished`,
-            20_000,
-          );
-          expect(result.killed, "execward hung and was killed after 20 s").toBe(false);
-          expect(result.stdout).toContain("finished");
-        },
-        40_000,
-      );
+      it("a FIFO as .git/commondir hangs execward (git-exposure reads before it checks)", async () => {
+        const setup = `mkdir -p sub/.git/objects sub/.git/refs && echo 'ref: refs/heads/main' > sub/.git/HEAD && mkfifo sub/.git/commondir`;
+        // Control: reading that file blocks (a reader without a writer waits forever).
+        const control = plain(`${setup} && timeout 2 cat sub/.git/commondir; echo "rc=$?"`);
+        if (!controlHolds(control.stdout.includes("rc=124"), "reading the FIFO blocks")) return;
+        await prepare();
+        const result = await execwardWithin(
+          GIT_STATUS,
+          `${setup} && cd sub && git status; echo finished`,
+          20_000,
+        );
+        expect(result.killed, "execward hung and was killed after 20 s").toBe(false);
+        expect(result.stdout).toContain("finished");
+      }, 40_000);
     });
 
     describe("attacks that are held", () => {

@@ -139,6 +139,32 @@ describe("escalation server under hostile requesters", () => {
     await settled();
   });
 
+  it("caps the unfinished request bytes all sessions hold together", async () => {
+    // Each session announces a 15 MiB request and sends 4 MiB of it: the fifth and later go over
+    // the 64 MiB shared budget and are ended; the rest are ended when their peers leave.
+    const chunk = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(15 * 1024 * 1024, 0);
+    const fds = Array.from({ length: 24 }, () => session());
+    for (const fd of fds) {
+      addon.sendmsg(fd, header);
+      let sent = 0;
+      for (let spins = 0; sent < chunk.length && spins < 2000; spins++) {
+        try {
+          sent += addon.sendmsg(fd, chunk.subarray(sent));
+        } catch {
+          break; // ended by the server
+        }
+        if (sent < chunk.length) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logged.join("\n")).toMatch(/unfinished requests hold more than/);
+    for (const fd of fds) addon.close(fd);
+    await settled();
+    await honestRequestAnswered();
+  });
+
   it("refuses handshakes beyond the session cap, then serves again", async () => {
     const idle = Array.from({ length: MAX_SESSIONS + 10 }, () => session());
     // The sessions past the cap were closed at once.

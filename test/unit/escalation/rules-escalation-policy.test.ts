@@ -72,6 +72,8 @@ interface InspectionParts {
   readonly program?: ViewedFile;
   readonly interpreters?: readonly Interpreter[];
   readonly anonymous?: boolean;
+  /** Why what would run cannot be known (a magic-link interpreter, an unreadable file...). */
+  readonly unjudgeable?: string;
   /** null: the server could not match the files on the host. */
   readonly host?: HostLaunch | null;
 }
@@ -90,6 +92,7 @@ function request(
     program,
     interpreters: parts.interpreters ?? [],
     anonymous: parts.anonymous ?? false,
+    unjudgeable: parts.unjudgeable,
     host,
     hostProblem: host === undefined ? "the program is not on the host" : undefined,
     close: () => undefined,
@@ -255,6 +258,15 @@ describe("what the program really is", () => {
       action: "deny",
       reason: ANONYMOUS_REASON,
     });
+  });
+
+  it("refuses a program whose interpreter or chain cannot be known, even with no rule at all", async () => {
+    const req = request("/scratch/s", [], {
+      unjudgeable: "the interpreter /dev/fd/5 cannot be resolved in the sandbox's view",
+    });
+    const decision = (await decide("", req)).decision;
+    expect(decision.action).toBe("deny");
+    expect(decision.action === "deny" && decision.reason).toMatch(/\/dev\/fd\/5/);
   });
 
   it("judges the canonical path too: a link to a forbidden program is forbidden", async () => {
