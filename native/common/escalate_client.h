@@ -73,13 +73,13 @@ int ew_super_exec(int stream_fd, int *exit_code, int *signal, char message[EW_ME
  */
 __attribute__((noreturn)) void ew_exit_like(int exit_code, int signal);
 
-/* The descriptor number in CODEX_ESCALATE_SOCKET's value, or -1. */
 /*
  * Sends data with up to EW_MAX_FDS_PER_MESSAGE descriptors (SCM_RIGHTS, on the first chunk),
  * retrying on EINTR, without SIGPIPE. 0 when all was sent, -1 (errno set) otherwise.
  */
 int ew_send_with_fds(int fd, const char *data, size_t length, const int *fds, size_t count);
 
+/* The descriptor number in CODEX_ESCALATE_SOCKET's value, or -1. */
 int ew_parse_fd(const char *value);
 
 /* Async-signal-safe string helpers. */
