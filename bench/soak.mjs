@@ -6,8 +6,9 @@
 // a cancellation and a write in the workspace. Every 5 s it samples, summed over the servers:
 // RSS, open descriptors, threads, live descendant processes, and the host's mount count. It
 // prints each series' first and last value and its growth per hour (least-squares slope after a
-// warm-up of a fifth of the run), then checks that nothing is left once the clients are gone:
-// no process, no mount point directory (.git, .codex, .agents) in any workspace or TMPDIR.
+// warm-up: a fifth of the run, at least a minute of a run of two or more) and each minute's
+// values, then checks that nothing is left once the clients are gone: no process, no mount point
+// directory (.git, .codex, .agents) in any workspace or TMPDIR.
 import {
   existsSync,
   mkdirSync,
@@ -195,7 +196,11 @@ samples.push(sample(states));
 const pids = states.map((state) => state.transport.pid);
 await Promise.all(states.map((state) => state.client.close()));
 
-const warm = samples.filter((s) => s.t >= started + (deadline - started) / 5);
+// Warm-up (V8's heap, the first sandboxes): a fifth of the run, at least a minute when the run
+// is two minutes or longer.
+const duration = deadline - started;
+const warmUpMs = Math.max(duration / 5, Math.min(60_000, duration / 2));
+const warm = samples.filter((s) => s.t >= started + warmUpMs);
 const calls = states.reduce((sum, s) => sum + s.calls, 0);
 const errors = states.reduce((sum, s) => sum + s.errors, 0);
 console.log(`calls: ${calls} (${(calls / minutes).toFixed(0)}/min), unexpected errors: ${errors}`);
@@ -213,6 +218,15 @@ for (const [key, label] of [
     `${label.padEnd(27)} ${fmt(series[0])} ${fmt(series.at(-1))} ${fmt(Math.max(...series))} ${slopePerHour(warm, key).toFixed(1)}`,
   );
 }
+// The series at each minute, to tell a plateau (heap warming up) from steady growth.
+const perMinute = samples.filter(
+  (s, i) =>
+    i === 0 ||
+    Math.floor((s.t - started) / 60_000) > Math.floor((samples[i - 1].t - started) / 60_000),
+);
+console.log(
+  `per minute: RSS MiB ${perMinute.map((s) => s.rssMiB.toFixed(0)).join(" ")}; descriptors ${perMinute.map((s) => s.fds).join(" ")}`,
+);
 // After the clients are gone: every server exited, nothing they started lives, nothing is left.
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const alive = pids.filter((pid) => existsSync(`/proc/${pid}`));
