@@ -68,6 +68,8 @@ export const ANONYMOUS_REASON =
 interface Judgement {
   /** The command as named, for the dangerous-command heuristic. */
   readonly command: readonly string[];
+  /** Every command the program is run as (as named, canonical, each #! level), for the heuristic. */
+  readonly commands: readonly (readonly string[])[];
   /** Stricter of every name's outcome. */
   readonly decision: Decision | undefined;
   /** Stricter of the outcomes of names the program also has on the host. */
@@ -133,7 +135,8 @@ export function createRulesEscalationPolicy(
           case "prompt":
             return await escalateOrAsk(judgement, request, justification, signal);
           case undefined:
-            if (!commandMightBeDangerous([...judgement.command])) return { action: "run" };
+            if (!judgement.commands.some((command) => commandMightBeDangerous([...command])))
+              return { action: "run" };
             return answerToDecision(
               await ask(
                 request,
@@ -177,14 +180,20 @@ export function createRulesEscalationPolicy(
       );
     }
     const named = path.resolve(request.workdir, request.file);
-    const writableFile = [named, host.programPath, ...host.interpreterPaths].find(canWrite);
+    // The program's own file may be vouched for by the rule (a host_executable entry, or a rule
+    // naming its full path); an interpreter the sandbox can write never is.
     const listed =
       options.policy.hostExecutables
         .get(path.basename(host.programPath))
         ?.some((entry) => entry === host.programPath || entry === named) === true;
+    const programVouched = listed || options.preserveProgramPaths === true;
+    const writableFile = [
+      ...(programVouched ? [] : [named, host.programPath]),
+      ...host.interpreterPaths,
+    ].find(canWrite);
     const reasons: string[] = [];
     if (decision === "prompt") reasons.push("a rule asks for approval");
-    if (writableFile !== undefined && !listed && options.preserveProgramPaths !== true) {
+    if (writableFile !== undefined) {
       reasons.push(
         `the file ${writableFile} is writable from the sandbox, so the allow rule for ${path.basename(request.file)} alone cannot vouch for it`,
       );
@@ -254,7 +263,8 @@ function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Jud
     decision = stricter(decision, evaluation.decision);
     if (candidate.onHost) hostDecision = stricter(hostDecision, evaluation.decision);
   }
-  return { command, decision, hostDecision, matchedRules };
+  const commands = candidates.map((candidate) => [token(candidate.name), ...candidate.rest]);
+  return { command, commands, decision, hostDecision, matchedRules };
 }
 
 function stricter(a: Decision | undefined, b: Decision): Decision {

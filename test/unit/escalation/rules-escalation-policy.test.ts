@@ -527,3 +527,33 @@ describe("git whose configuration the sandbox could have written", () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe("vouching and the heuristic see every name", () => {
+  it("a host_executable entry for the program does not vouch for a writable interpreter", async () => {
+    const rules = `host_executable(name="tool", paths=["/usr/local/bin/tool"])\n${allow("tool")}`;
+    const req = request("/usr/local/bin/tool", [], {
+      interpreters: [{ file: viewed(`${WORK}/python`), arg: undefined }],
+      host: hostLaunch("/usr/local/bin/tool", [`${WORK}/python`]),
+    });
+    const { asked } = await decide(rules, req, ["accept"], { writableRoots: [WORK] });
+    expect(asked).toHaveLength(1);
+  });
+  it("with preserveProgramPaths, a writable interpreter still makes escalation ask", async () => {
+    const req = request("/usr/local/bin/tool", [], {
+      interpreters: [{ file: viewed(`${WORK}/python`), arg: undefined }],
+      host: hostLaunch("/usr/local/bin/tool", [`${WORK}/python`]),
+    });
+    const { asked } = await decide(allow("/usr/local/bin/tool"), req, ["accept"], {
+      writableRoots: [WORK],
+      preserveProgramPaths: true,
+    });
+    expect(asked).toHaveLength(1);
+  });
+  it("the dangerous-command heuristic sees the canonical name (a link to rm)", async () => {
+    const req = request("/scratch/x", ["-rf", "/"], {
+      program: viewed("/scratch/x", "/usr/bin/rm"),
+    });
+    const { asked } = await decide(allow("ls"), req, ["decline"]);
+    expect(asked).toHaveLength(1);
+  });
+});
