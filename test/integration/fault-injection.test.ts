@@ -312,7 +312,10 @@ describe.skipIf(requireInCi(bwrapMissing))("execward run under faults", () => {
       // The workspace must not be under the /tmp this test replaces.
       const work = await mkdtemp(path.join("/var/tmp", "execward-fault-ro-"));
       try {
-        const script = 'mount --make-rprivate / && mount -t tmpfs -o ro tmpfs /tmp && exec "$@"';
+        // /tmp itself made read-only (a bind of itself), not replaced: the checkout under test
+        // may live in /tmp, as CI's fresh clone can.
+        const script =
+          'mount --make-rprivate / && mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && exec "$@"';
         const child = spawn(
           "unshare",
           [
