@@ -140,7 +140,7 @@ export class LinuxSandbox implements SandboxLauncher {
     ) {
       throw new ExecwardError(
         "sandbox_unavailable",
-        `cannot sandbox on ${process.platform}: execward's sandbox launcher is bubblewrap, on Linux (the macOS Seatbelt planner exists but is not wired or tested). Only the danger-full-access policy runs without a sandbox.`,
+        `cannot sandbox on ${process.platform}: execward's sandbox launcher is bubblewrap, on Linux (the macOS Seatbelt planner has unit tests but no caller yet, and was never run on a Mac). Only the danger-full-access policy runs without a sandbox.`,
       );
     }
     if (policy.type === "danger-full-access" || policy.type === "external-sandbox") {
