@@ -17,6 +17,7 @@ import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { PolicyError } from "../policy/index.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
+import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
@@ -104,6 +105,17 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     io.stderr.write(`execward: ${shellName} not found on PATH; pass --bash\n`);
     return EXIT_FAILURE;
   }
+  // The settings file first: an invalid one refuses to run, naming file:line.
+  let loaded: LoadedSettings;
+  try {
+    loaded = await loadSettings(io.env, io.cwd, parsed.values.get("config")?.[0]);
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "invalid_settings") {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
   let policy;
   try {
     // Like upstream's server: the system and user layers only (no working directory at start-up).
@@ -146,6 +158,7 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     log,
     cleanupDelayMs: 1000,
     journalDir: mountpointJournalDir(io.env),
+    filesystem: filesystemRules(loaded.settings, io.env),
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
@@ -158,7 +171,8 @@ export async function runMcp(argv: readonly string[], io: CliIo, version: string
     sandbox,
     networkProxy,
     env: definedEnv(io.env),
-    escalationEnvNames: parsed.values.get("escalation-env") ?? [],
+    // The flags replace the settings' list.
+    escalationEnvNames: parsed.values.get("escalation-env") ?? loaded.settings.escalation.env,
     elicitationTimeoutMs: Number(
       parsed.values.get("elicitation-timeout-ms")?.[0] ?? DEFAULT_ELICITATION_TIMEOUT_MS,
     ),

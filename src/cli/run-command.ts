@@ -24,6 +24,7 @@ import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
+import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
 import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
@@ -107,6 +108,17 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     io.stderr.write(`execward: ${shellName} not found on PATH\n`);
     return EXIT_FAILURE;
   }
+  // The settings file first: an invalid one refuses to run, naming file:line.
+  let loaded: LoadedSettings;
+  try {
+    loaded = await loadSettings(io.env, io.cwd, parsed.values.get("config")?.[0]);
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "invalid_settings") {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
   let policy;
   try {
     policy = await loadRunPolicy(io, parsed.values.get("rules") ?? [], {
@@ -147,6 +159,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     pathEnv: io.env.PATH,
     log: (message) => io.stderr.write(`${message}\n`),
     journalDir: mountpointJournalDir(io.env),
+    filesystem: filesystemRules(loaded.settings, io.env),
   });
   // What a crashed earlier execward left behind goes first.
   sandbox.sweepOrphans();
@@ -156,7 +169,8 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     mode,
     preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
     env,
-    escalationEnvNames: parsed.values.get("escalation-env") ?? [],
+    // The flags replace the settings' list.
+    escalationEnvNames: parsed.values.get("escalation-env") ?? loaded.settings.escalation.env,
     sandbox,
     networkProxy,
     execWrapper: mode === "exec-wrapper" ? nativePaths().wrapper : undefined,
