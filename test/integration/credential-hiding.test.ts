@@ -2,13 +2,17 @@
 // real `execward run` and `execward mcp` with the real bwrap. Every attack first runs in plain
 // bash (the control: the secret is readable), so each test can fail.
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { requireInCi } from "../helpers/ci.js";
+import { CLI_PATH } from "../helpers/paths.js";
 import { runCli } from "../helpers/run-cli.js";
 import { sandboxUnavailable } from "../helpers/sandbox.js";
 
@@ -70,6 +74,21 @@ function plainBash(command: string, home: string): string {
   return spawnSync("bash", ["-c", command], { env: envFor(home), encoding: "utf8" }).stdout;
 }
 
+function expectNoSecret(output: string): void {
+  for (const file of CREDENTIALS) expect(output).not.toContain(secretOf(file));
+}
+
+function run(home: string, args: readonly string[], command: string, cwd = home) {
+  return runCli(["run", "--no-discover", ...args, "--", command], { cwd, env: envFor(home) });
+}
+
+/** Waits until `file` exists (the sandboxed command's signal), at most ~20 s. */
+async function waitFor(file: string): Promise<void> {
+  for (let i = 0; i < 400 && !existsSync(file); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!existsSync(file)) throw new Error(`${file} never appeared`);
+}
+
 describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by default", () => {
   it("a writable HOME (workspace-write in HOME): none readable, ordinary files are", async () => {
     const home = await scratchHome(base, "writable");
@@ -91,5 +110,290 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
     expect(result.stdout).toContain("ORDINARY-notes");
     expect(result.stdout).toContain("ORDINARY-cargo-config");
     expect(result.stdout).toContain("ORDINARY-kube-cache");
+  });
+
+  it("read-only, with HOME outside every writable root: none readable", async () => {
+    const home = await scratchHome(await mkdtemp("/var/tmp/execward-creds-ro-"), "home");
+    try {
+      const result = await run(home, ["--sandbox", "read-only"], `${CAT_ALL}; cat ~/notes.txt`);
+      expect(result.stdout).toContain("ORDINARY-notes");
+      expectNoSecret(result.stdout);
+    } finally {
+      await rm(path.dirname(home), { recursive: true, force: true });
+    }
+  });
+
+  it("restricted reads that include HOME: none readable", async () => {
+    const home = await scratchHome(base, "restricted");
+    const result = await run(
+      home,
+      [
+        "--sandbox",
+        "read-only",
+        "--readable-root",
+        home,
+        "--readable-root",
+        path.join(home, ".ssh"),
+      ],
+      `${CAT_ALL}; cat ~/notes.txt; ls -A ~/.ssh`,
+    );
+    expect(result.stdout).toContain("ORDINARY-notes");
+    expectNoSecret(result.stdout);
+    expect(result.stdout).not.toContain("id_ed25519");
+  });
+
+  it("aliases: symlinks (made before and during the call), /proc/self/root, another HOME spelling", async () => {
+    const home = await scratchHome(base, "aliases");
+    const work = path.join(home, "work");
+    await symlink(path.join(home, ".ssh/id_ed25519"), path.join(work, "key-link"));
+    await symlink(path.join(home, ".aws"), path.join(work, "aws-link"));
+    // The credential itself a symlink to a file elsewhere (a dotfiles repository).
+    const dotfiles = path.join(home, "dotfiles");
+    await mkdir(dotfiles);
+    await rm(path.join(home, ".npmrc"));
+    await writeFile(path.join(dotfiles, "npmrc"), `${secretOf(".npmrc")}\n`);
+    await symlink(path.join(dotfiles, "npmrc"), path.join(home, ".npmrc"));
+    const spelled = path.join(home, "..", path.basename(home), ".", "work", "..");
+    const command = [
+      "cat key-link aws-link/credentials",
+      'ln -s "$HOME/.netrc" made-link; cat made-link',
+      'cat "/proc/self/root$HOME/.git-credentials"',
+      `cat "${spelled}/.docker/config.json" "${spelled}/.kube/config"`,
+      `cat "${dotfiles}/npmrc" "$HOME/.npmrc"`,
+      "cat /proc/$$/root$HOME/.ssh/id_ed25519",
+      "true",
+    ].join("; ");
+    const control = plainBash(`cd ${work} && ${command}`, home);
+    for (const file of [
+      ".ssh/id_ed25519",
+      ".aws/credentials",
+      ".netrc",
+      ".git-credentials",
+      ".docker/config.json",
+      ".kube/config",
+      ".npmrc",
+    ])
+      expect(control).toContain(secretOf(file));
+    const result = await run(home, [], command, work);
+    expectNoSecret(result.stdout);
+  });
+
+  it("a hard link made before the call is another name: execward warns about it", async () => {
+    const home = await scratchHome(base, "hardlink");
+    await link(path.join(home, ".git-credentials"), path.join(home, "work", "copy"));
+    const result = await run(home, [], "cat ~/.git-credentials");
+    expectNoSecret(result.stdout);
+    expect(result.stderr).toContain(".git-credentials has 2 hard links");
+  });
+
+  it("a credential created during the call (by the host) stays hidden; placeholders are removed after", async () => {
+    const home = path.join(base, "later");
+    await mkdir(path.join(home, "work"), { recursive: true });
+    await mkdir(path.join(home, ".cargo"));
+    await writeFile(path.join(home, "notes.txt"), "ORDINARY-notes\n");
+    const work = path.join(home, "work");
+    const running = run(
+      home,
+      [],
+      "touch started; while [ ! -e go ]; do sleep 0.05; done; cat ~/.netrc ~/.aws/credentials ~/.cargo/credentials.toml ~/.codex/auth.json ~/.config/gh/hosts.yml; echo x > ~/.ssh/planted; ls -A ~/.aws; echo done",
+      work,
+    );
+    await waitFor(path.join(work, "started"));
+    // The host writes them now, as `aws configure` or `gh auth login` in another terminal would.
+    await writeFile(path.join(home, ".netrc"), `${secretOf(".netrc")}\n`);
+    await mkdir(path.join(home, ".aws"), { recursive: true });
+    await writeFile(path.join(home, ".aws/credentials"), `${secretOf(".aws/credentials")}\n`);
+    await writeFile(
+      path.join(home, ".cargo/credentials.toml"),
+      `${secretOf(".cargo/credentials.toml")}\n`,
+    );
+    await mkdir(path.join(home, ".codex"), { recursive: true });
+    await writeFile(path.join(home, ".codex/auth.json"), `${secretOf(".codex/auth.json")}\n`);
+    await mkdir(path.join(home, ".config/gh"), { recursive: true });
+    await writeFile(
+      path.join(home, ".config/gh/hosts.yml"),
+      `${secretOf(".config/gh/hosts.yml")}\n`,
+    );
+    await writeFile(path.join(work, "go"), "");
+    const result = await running;
+    expect(result.stdout).toContain("done");
+    expectNoSecret(result.stdout);
+    // The sandbox could not plant anything in a credential location either.
+    expect(existsSync(path.join(home, ".ssh/planted"))).toBe(false);
+    // Placeholders that stayed empty are gone; what the host wrote is intact.
+    expect(existsSync(path.join(home, ".ssh"))).toBe(false);
+    expect(existsSync(path.join(home, ".azure"))).toBe(false);
+    expect(existsSync(path.join(home, ".pypirc"))).toBe(false);
+    expect(await readFile(path.join(home, ".netrc"), "utf8")).toBe(`${secretOf(".netrc")}\n`);
+    expect(readdirSync(path.join(home, ".aws"))).toEqual(["credentials"]);
+  });
+
+  it("escalated programs (an allow rule) and danger-full-access still read them: they run as the user", async () => {
+    const home = await scratchHome(base, "escalated");
+    const rules = path.join(base, "allow-cat.rules");
+    await writeFile(rules, 'prefix_rule(pattern = ["cat"], decision = "allow")\n');
+    const escalated = await run(home, ["--rules", rules], "cat ~/.ssh/id_ed25519");
+    expect(escalated.stdout).toContain(secretOf(".ssh/id_ed25519"));
+    const full = await run(home, ["--sandbox", "danger-full-access"], "head -q ~/.aws/credentials");
+    expect(full.stdout).toContain(secretOf(".aws/credentials"));
+  });
+});
+
+describe.skipIf(requireInCi(sandboxUnavailable))("the settings file", () => {
+  it('$CODEX_HOME/execward.toml credentials = "visible": each readable', async () => {
+    const home = await scratchHome(base, "visible");
+    await writeFile(
+      path.join(home, ".codex/execward.toml"),
+      '[filesystem]\ncredentials = "visible"\n',
+    );
+    const result = await run(home, [], CAT_ALL);
+    for (const file of CREDENTIALS) expect(result.stdout).toContain(secretOf(file));
+  });
+
+  it("$CODEX_HOME/execward.toml deny_read and deny_write (with ~), also for missing paths", async () => {
+    const home = await scratchHome(base, "deny");
+    await mkdir(path.join(home, "secrets"));
+    await writeFile(path.join(home, "secrets/plan.txt"), "SECRET-plan\n");
+    await writeFile(path.join(home, "work/.env"), "KEEP=1\n");
+    await writeFile(path.join(home, "work/token"), "SECRET-token\n");
+    await writeFile(
+      path.join(home, ".codex/execward.toml"),
+      [
+        "[filesystem]",
+        'deny_read = ["~/secrets", "~/work/token", "~/later"]',
+        'deny_write = ["~/work/.env", "~/work/locked"]',
+        "",
+      ].join("\n"),
+    );
+    const work = path.join(home, "work");
+    const command = [
+      "cat ~/secrets/plan.txt; ls -A ~/secrets; cat token",
+      "echo X=2 > .env; echo env=$?",
+      "mkdir locked; echo locked=$?",
+      "echo y > ~/later; echo later=$?",
+      "echo ok > fine; cat fine",
+    ].join("; ");
+    const control = plainBash(`cd ${work} && cat ~/secrets/plan.txt token`, home);
+    expect(control).toContain("SECRET-plan");
+    const result = await run(home, [], command, work);
+    expect(result.stdout).not.toContain("SECRET-plan");
+    expect(result.stdout).not.toContain("plan.txt");
+    expect(result.stdout).not.toContain("SECRET-token");
+    expect(result.stdout).toMatch(/env=[1-9]/);
+    expect(result.stdout).toMatch(/locked=[1-9]/);
+    expect(result.stdout).toMatch(/later=[1-9]/);
+    expect(result.stdout).toContain("ok");
+    expect(await readFile(path.join(work, ".env"), "utf8")).toBe("KEEP=1\n");
+    expect(existsSync(path.join(work, "locked"))).toBe(false);
+    expect(existsSync(path.join(home, "later"))).toBe(false);
+  });
+
+  it("a bad settings file refuses to run, naming file:line", async () => {
+    const home = await scratchHome(base, "bad");
+    const settings = path.join(home, ".codex/execward.toml");
+    const cases: [string, RegExp][] = [
+      [
+        '[filesystem]\n\ncredentials = "hiden"\n',
+        /execward\.toml:3: filesystem\.credentials: must be "hidden" or "visible"/,
+      ],
+      [
+        '[filesystem]\ndeny_read = [\n  "~/a",\n]\ndeny_wirte = []\n',
+        /execward\.toml:5: filesystem\.deny_wirte: unknown setting/,
+      ],
+      [
+        '[filesystem]\ndeny_read = [\n  "~/a",\n  "relative/b",\n]\n',
+        /execward\.toml:2: filesystem\.deny_read: element 2/,
+      ],
+      ['audit_log = "/tmp/x"\n', /execward\.toml:1: audit_log: unknown setting/],
+      [
+        '[escalation]\nenv = ["A=B"]\n',
+        /execward\.toml:2: escalation\.env: element 1 must be a variable name/,
+      ],
+      ["[filesystem\ndeny_read = []\n", /execward\.toml:1:\d+: Invalid TOML document/],
+    ];
+    for (const [text, message] of cases) {
+      await writeFile(settings, text);
+      const result = await run(home, [], "touch ran", path.join(home, "work"));
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(1);
+      expect(existsSync(path.join(home, "work/ran"))).toBe(false);
+    }
+  });
+});
+
+describe.skipIf(requireInCi(sandboxUnavailable))("execward mcp", () => {
+  it("a call whose _meta sandbox state is permissive still cannot read them; restricted reads combine", async () => {
+    const home = await scratchHome(base, "mcp");
+    await writeFile(
+      path.join(home, ".codex/execward.toml"),
+      '[filesystem]\ndeny_read = ["~/private"]\n',
+    );
+    await writeFile(path.join(home, "private"), "SECRET-private\n");
+    const client = new Client({ name: "test", version: "1.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI_PATH, "mcp"],
+        env: envFor(home) as Record<string, string>,
+        stderr: "ignore",
+      }),
+    );
+    try {
+      const call = async (meta: Record<string, unknown>): Promise<string> => {
+        const response = await client.callTool({
+          name: "shell",
+          arguments: {
+            command: `${CAT_ALL}; cat ~/private ~/notes.txt; true`,
+            workdir: home,
+            login: false,
+          },
+          _meta: meta,
+        });
+        return (response.content as { text: string }[])[0]?.text ?? "";
+      };
+      const special = (kind: string) => ({ type: "special", value: { kind } });
+      const state = (entries: unknown[]) => ({
+        "codex/sandbox-state-meta": {
+          permissionProfile: {
+            type: "managed",
+            file_system: { type: "restricted", entries },
+            network: "restricted",
+          },
+          sandboxCwd: `file://${home}`,
+        },
+      });
+      // Everything readable, HOME and its credential directories writable.
+      const permissive = await call(
+        state([
+          { path: special("root"), access: "read" },
+          { path: { type: "path", path: home }, access: "write" },
+          { path: { type: "path", path: path.join(home, ".ssh") }, access: "write" },
+        ]),
+      );
+      expect(permissive).toContain("ORDINARY-notes");
+      expectNoSecret(permissive);
+      expect(permissive).not.toContain("SECRET-private");
+      // Restricted reads that name HOME.
+      const restricted = await call(
+        state([
+          { path: special("minimal"), access: "read" },
+          { path: { type: "path", path: home }, access: "read" },
+        ]),
+      );
+      expect(restricted).toContain("ORDINARY-notes");
+      expectNoSecret(restricted);
+      expect(restricted).not.toContain("SECRET-private");
+      // The legacy policy, the whole disk readable.
+      const legacy = await call({
+        "codex/sandbox-state-meta": {
+          sandboxPolicy: { type: "workspace-write", writable_roots: [home] },
+          sandboxCwd: home,
+        },
+      });
+      expect(legacy).toContain("ORDINARY-notes");
+      expectNoSecret(legacy);
+    } finally {
+      await client.close();
+    }
   });
 });
