@@ -3,7 +3,8 @@
  * default, `deny_read`) or write (`deny_write`): looks at the disk once, before launch, and
  * says what to mask and which placeholders to hold. Guards:
  * - a path is masked where it really is (its real path: a symlink to a key hides the key, and
- *   any other name reaching it inside the sandbox, a symlink or /proc/self/root, meets the mask);
+ *   any other name reaching it inside the sandbox, a symlink or /proc/self/root, meets the mask),
+ *   and wherever a bind mount shows the same file again (mount-aliases.ts);
  * - a directory is hidden whole (an empty read-only tmpfs), anything else behind /dev/null;
  * - a path that does not exist gets a placeholder on the host for the call (an empty 0700
  *   directory, or an empty 0600 file for a location that is a file), masked like an existing
@@ -15,11 +16,21 @@
  * Hard links made before the call are other names for the same file that no path mask reaches:
  * a credential file with more than one link is reported (warnings), not hidden by its other names.
  */
-import { accessSync, constants, lstatSync, readdirSync, realpathSync, type Stats } from "node:fs";
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import path from "node:path";
 
 import { ExecwardError } from "../errors.js";
 import type { HideTarget } from "./credential-locations.js";
+import { aliasCandidates, parseMountinfo, type MountEntry } from "./mount-aliases.js";
 import type { Mountpoint } from "./mountpoint-keeper.js";
 import {
   isWithin,
@@ -50,8 +61,20 @@ export interface HiddenLayout {
 export function probeHiddenPaths(
   targets: readonly HideTarget[],
   visible: (realPath: string) => boolean,
+  mountinfo: string = readMountinfo(),
 ): HiddenLayout {
   const hidden: HiddenPath[] = [];
+  let mounts: MountEntry[] | undefined;
+  /** `real`, and each other path showing the same file (same device and inode) through a bind. */
+  const everywhere = (real: string, info: Stats): string[] => {
+    if (targets.length === 0) return [real];
+    mounts ??= parseMountinfo(mountinfo);
+    const same = aliasCandidates(real, mounts).filter((alias) => {
+      const other = tryStat(alias);
+      return other !== undefined && other.dev === info.dev && other.ino === info.ino;
+    });
+    return [real, ...same];
+  };
   const placeholders: Mountpoint[] = [];
   const warnings: string[] = [];
   const mask = (file: string): void => {
@@ -64,13 +87,17 @@ export function probeHiddenPaths(
       warnings.push(
         `${file} has ${target.nlink} hard links; the sandbox cannot see it by this name, but may by the others`,
       );
-    hidden.push({ path: real, kind: target.isDirectory() ? "directory" : "file" });
+    const kind = target.isDirectory() ? "directory" : "file";
+    for (const place of everywhere(real, target))
+      if (visible(place)) hidden.push({ path: place, kind });
   };
   const hold = (file: string, kind: "file" | "directory", anchor: string): void => {
     const missing = firstMissing(file);
     if (missing === undefined || missing.path === anchor || !isWithin(missing.path, anchor)) return;
     const parent = tryRealpath(path.dirname(missing.path));
-    if (parent === undefined || !visible(parent) || !writable(parent)) return;
+    const parentInfo = parent === undefined ? undefined : tryStat(parent);
+    if (parent === undefined || parentInfo === undefined || !visible(parent) || !writable(parent))
+      return;
     const placeholder = path.join(parent, path.basename(missing.path));
     const placeholderKind = missing.path === file ? kind : "directory";
     if (placeholders.some((p) => typeof p !== "string" && p.path === placeholder)) return;
@@ -79,7 +106,9 @@ export function probeHiddenPaths(
       kind: placeholderKind,
       mode: placeholderKind === "file" ? 0o600 : 0o700,
     });
-    hidden.push({ path: placeholder, kind: placeholderKind });
+    for (const place of everywhere(parent, parentInfo))
+      if (visible(place))
+        hidden.push({ path: path.join(place, path.basename(missing.path)), kind: placeholderKind });
   };
   for (const target of targets) {
     if (target.kind === "exact") {
@@ -184,6 +213,23 @@ function tryLstat(file: string): Stats | undefined {
     return lstatSync(file);
   } catch {
     return undefined;
+  }
+}
+
+function tryStat(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mount table as this process sees it (empty where there is none: no aliases found). */
+function readMountinfo(): string {
+  try {
+    return readFileSync("/proc/self/mountinfo", "utf8");
+  } catch {
+    return "";
   }
 }
 

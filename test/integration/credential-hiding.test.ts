@@ -38,6 +38,12 @@ const secretOf = (name: string): string => `SECRET-${name.replace(/[^a-z0-9]/gi,
 
 let base: string;
 
+/** Bind mounts in a private mount namespace need root (or CAP_SYS_ADMIN) and unshare(1). */
+const bindMountUnavailable: string | undefined =
+  spawnSync("unshare", ["-m", "sh", "-c", "mount --bind / /mnt"], { stdio: "ignore" }).status === 0
+    ? undefined
+    : "cannot bind-mount in a private mount namespace (needs root and unshare)";
+
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), "execward-creds-"));
 });
@@ -177,6 +183,42 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
     const result = await run(home, [], command, work);
     expectNoSecret(result.stdout);
   });
+
+  it.skipIf(requireInCi(bindMountUnavailable))(
+    "a bind mount showing HOME again elsewhere: hidden there too",
+    async () => {
+      const home = await scratchHome(base, "bound");
+      await rm(path.join(home, ".pypirc"));
+      const alias = path.join(base, "bound-alias");
+      await mkdir(alias);
+      // In a mount namespace of its own, execward (and the control) see HOME at a second place.
+      const inNamespace = (inner: string[]): string[] => [
+        "-m",
+        "sh",
+        "-c",
+        'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+        "sh",
+        home,
+        alias,
+        ...inner,
+      ];
+      const command = `cat ${alias}/.ssh/id_ed25519 ${alias}/.netrc ${alias}/.codex/auth.json; echo x > ${alias}/.pypirc; cat ${alias}/notes.txt`;
+      const control = spawnSync("unshare", inNamespace(["bash", "-c", command]), {
+        env: envFor(home),
+        encoding: "utf8",
+      }).stdout;
+      expect(control).toContain(secretOf(".ssh/id_ed25519"));
+      await rm(path.join(home, ".pypirc"));
+      const result = spawnSync(
+        "unshare",
+        inNamespace([process.execPath, CLI_PATH, "run", "--no-discover", "--", command]),
+        { env: envFor(home), encoding: "utf8", cwd: path.join(home, "work") },
+      );
+      expect(result.stdout).toContain("ORDINARY-notes");
+      expectNoSecret(result.stdout);
+      expect(existsSync(path.join(home, ".pypirc"))).toBe(false);
+    },
+  );
 
   it("a hard link made before the call is another name: execward warns about it", async () => {
     const home = await scratchHome(base, "hardlink");
