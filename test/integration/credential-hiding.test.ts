@@ -330,6 +330,23 @@ describe.skipIf(requireInCi(sandboxUnavailable))("the settings file", () => {
     expect(existsSync(path.join(home, "later"))).toBe(false);
   });
 
+  it("[escalation] env passes a variable to escalated programs; --escalation-env replaces the list", async () => {
+    const home = await scratchHome(base, "escalation-env");
+    await writeFile(path.join(home, ".codex/execward.toml"), '[escalation]\nenv = ["EW_PASSED"]\n');
+    const rules = path.join(base, "allow-printenv.rules");
+    await writeFile(rules, 'prefix_rule(pattern = ["printenv"], decision = "allow")\n');
+    const command = "EW_PASSED=from-sandbox EW_OTHER=other printenv EW_PASSED EW_OTHER; true";
+    const fromFile = await run(home, ["--rules", rules], command, path.join(home, "work"));
+    expect(fromFile.stdout).toBe("from-sandbox\n");
+    const flag = await run(
+      home,
+      ["--rules", rules, "--escalation-env", "EW_OTHER"],
+      command,
+      path.join(home, "work"),
+    );
+    expect(flag.stdout).toBe("other\n");
+  });
+
   it("a bad settings file refuses to run, naming file:line", async () => {
     const home = await scratchHome(base, "bad");
     const settings = path.join(home, ".codex/execward.toml");
