@@ -15,7 +15,13 @@
  * The typed field appears by itself on the options object, camel-cased: `options.auditLog`
  * (string | undefined), `options.verbose` (boolean); a `values` option is a readonly string[],
  * a `choices` option is the union of its choices, and one with a `default` is never undefined.
- * The help text lists table entries in order, from `arg` and `help`.
+ * The help text lists table entries in order, from `arg` and `help`. The command's runner gets
+ * the typed object (runRun(options, ...), runMcp(options, ...)) and reads `options.auditLog`.
+ * An option of both `run` and `mcp` (e.g. `--config FILE`) goes in a shared table spread into
+ * both, as sandbox-option-table.ts and network-option-table.ts are; a test in
+ * test/unit/cli/command-options.test.ts counts the entries so a name clash cannot hide one.
+ * A check the table cannot express (a number, a combination) goes in the command's
+ * parse*CommandLine (run-options.ts...) or its runner, as `throw usage("...")`.
  */
 import { ExecwardError } from "../errors.js";
 
