@@ -347,6 +347,36 @@ describe.skipIf(requireInCi(sandboxUnavailable))("the settings file", () => {
     expect(flag.stdout).toBe("other\n");
   });
 
+  it("--config FILE: deny_read and deny_write from it, visible credentials; it replaces $CODEX_HOME/execward.toml", async () => {
+    const home = await scratchHome(base, "config-flag");
+    const work = path.join(home, "work");
+    await writeFile(path.join(work, "private.txt"), "SECRET-private\n");
+    await writeFile(path.join(work, "keep.txt"), "KEEP\n");
+    // The default file would hide private.txt too; --config replaces it, not adds to it.
+    await writeFile(
+      path.join(home, ".codex/execward.toml"),
+      '[filesystem]\ndeny_read = ["~/notes.txt"]\n',
+    );
+    const config = path.join(base, "config-flag.toml");
+    await writeFile(
+      config,
+      '[filesystem]\ndeny_read = ["~/work/private.txt"]\ndeny_write = ["~/work/keep.txt"]\ncredentials = "visible"\n',
+    );
+    const command =
+      "cat private.txt ~/notes.txt ~/.ssh/id_ed25519; echo changed > keep.txt; echo keep=$?";
+    const result = await run(home, ["--config", config], command, work);
+    expect(result.stdout).not.toContain("SECRET-private");
+    expect(result.stdout).toContain("ORDINARY-notes");
+    expect(result.stdout).toContain(secretOf(".ssh/id_ed25519"));
+    expect(result.stdout).toMatch(/keep=[1-9]/);
+    expect(await readFile(path.join(work, "keep.txt"), "utf8")).toBe("KEEP\n");
+    // A --config file that does not exist is an error, not the defaults.
+    const missing = await run(home, ["--config", path.join(base, "nope.toml")], "touch ran", work);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("nope.toml");
+    expect(existsSync(path.join(work, "ran"))).toBe(false);
+  });
+
   it("a bad settings file refuses to run, naming file:line", async () => {
     const home = await scratchHome(base, "bad");
     const settings = path.join(home, ".codex/execward.toml");
@@ -377,6 +407,13 @@ describe.skipIf(requireInCi(sandboxUnavailable))("the settings file", () => {
       expect(result.code).toBe(1);
       expect(existsSync(path.join(home, "work/ran"))).toBe(false);
     }
+    // The server refuses to start too, and so does --config naming a bad file.
+    const bad = path.join(base, "bad-mcp.toml");
+    await writeFile(bad, '[filesystem]\ndeny_write = "~/x"\n');
+    const mcp = await runCli(["mcp", "--config", bad], { env: envFor(home), cwd: home });
+    expect(mcp.code).toBe(1);
+    expect(mcp.stderr).toContain(`${bad}:2: filesystem.deny_write: must be an array of paths`);
+    expect(mcp.stdout).toBe("");
   });
 });
 
