@@ -62,9 +62,25 @@ const pathList: Checker = (value, home) => {
   });
 };
 
+/** The sandbox needs its own `/`, `/proc` and `/dev`: a mask there could not hold. */
+const hideablePathList: Checker = (value, home) => {
+  const paths = pathList(value, home) as string[];
+  paths.forEach((file, index) => {
+    if (file === "/" || isUnder(file, "/proc") || isUnder(file, "/dev"))
+      throw new Error(
+        `element ${index + 1} (${file}): the sandbox cannot hide /, /proc or /dev (it needs them to run)`,
+      );
+  });
+  return paths;
+};
+
+function isUnder(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
 const SCHEMA: Readonly<Record<string, Readonly<Record<string, Checker>>>> = {
   filesystem: {
-    deny_read: pathList,
+    deny_read: hideablePathList,
     deny_write: pathList,
     credentials: (value) => {
       if (value !== "hidden" && value !== "visible")

@@ -80,6 +80,8 @@ describe("parseSettings", () => {
     ['[filesystem]\ndeny_read = ["~bob/x"]\n', "not ~user"],
     ['[filesystem]\ndeny_read = [""]\n', "element 1 must be a non-empty string"],
     ["[filesystem]\ndeny_read = [1]\n", "element 1 must be a non-empty string"],
+    ['[filesystem]\ndeny_read = ["/proc/self"]\n', "cannot hide /, /proc or /dev"],
+    ['[filesystem]\ndeny_read = ["/"]\n', "cannot hide /, /proc or /dev"],
     ["filesystem = 3\n", `${FILE}:1: filesystem: must be a table`],
     ['audit_log = "/var/log/x"\n', `${FILE}:1: audit_log: unknown setting`],
     [
