@@ -6,7 +6,7 @@
  *   any other name reaching it inside the sandbox, a symlink or /proc/self/root, meets the mask),
  *   and wherever a bind mount shows the same file again (mount-aliases.ts);
  * - a directory is hidden whole (an empty read-only tmpfs), anything else behind /dev/null;
- * - a path that does not exist gets a placeholder on the host for the call (an empty 0700
+ * - a path that does not exist (or a symlink to a target that does not) gets a placeholder on the host for the call (an empty 0700
  *   directory, or an empty 0600 file for a location that is a file), masked like an existing
  *   one, so what appears there during the call (written by the host, or by the sandbox through
  *   a writable root) stays hidden. Where this user cannot create it, nobody of ours can: skipped;
@@ -22,6 +22,7 @@ import {
   lstatSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   statSync,
   type Stats,
@@ -112,8 +113,12 @@ export function probeHiddenPaths(
   };
   for (const target of targets) {
     if (target.kind === "exact") {
-      if (tryLstat(target.path) !== undefined) mask(target.path);
-      else hold(target.path, target.type === "file" ? "file" : "directory", target.anchor);
+      const kind = target.type === "file" ? "file" : "directory";
+      const dangling = danglingTarget(target.path);
+      // A symlink to nothing yet: what appears at its target during the call must stay hidden.
+      if (dangling !== undefined) hold(dangling, kind, path.dirname(dangling));
+      else if (tryLstat(target.path) !== undefined) mask(target.path);
+      else hold(target.path, kind, target.anchor);
       continue;
     }
     let names: string[];
@@ -186,6 +191,26 @@ export function outermost(paths: readonly HiddenPath[]): HiddenPath[] {
           isWithin(candidate.path, other.path),
       ),
   );
+}
+
+/** Where a symlink that leads nowhere (yet) would lead; undefined for anything else. */
+function danglingTarget(file: string): string | undefined {
+  let current = file;
+  for (let hops = 0; hops < 40; hops++) {
+    const info = tryLstat(current);
+    if (info === undefined) return current === file ? undefined : current;
+    if (!info.isSymbolicLink()) return undefined;
+    if (tryRealpath(current) !== undefined) return undefined;
+    let link: string;
+    try {
+      link = readlinkSync(current);
+    } catch {
+      return undefined;
+    }
+    const parent = tryRealpath(path.dirname(current)) ?? path.dirname(current);
+    current = path.resolve(parent, link);
+  }
+  return undefined;
 }
 
 /** The first component of `file` that does not exist (undefined: it all exists). */

@@ -233,11 +233,14 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
     await mkdir(path.join(home, "work"), { recursive: true });
     await mkdir(path.join(home, ".cargo"));
     await writeFile(path.join(home, "notes.txt"), "ORDINARY-notes\n");
+    // A dotfiles symlink whose target does not exist yet.
+    await mkdir(path.join(home, "dots"));
+    await symlink(path.join(home, "dots/git-credentials"), path.join(home, ".git-credentials"));
     const work = path.join(home, "work");
     const running = run(
       home,
       [],
-      "touch started; while [ ! -e go ]; do sleep 0.05; done; cat ~/.netrc ~/.aws/credentials ~/.cargo/credentials.toml ~/.codex/auth.json ~/.config/gh/hosts.yml; echo x > ~/.ssh/planted; ls -A ~/.aws; echo done",
+      "touch started; while [ ! -e go ]; do sleep 0.05; done; cat ~/.netrc ~/.aws/credentials ~/.cargo/credentials.toml ~/.codex/auth.json ~/.config/gh/hosts.yml ~/.git-credentials; echo x > ~/.ssh/planted; ls -A ~/.aws; echo done",
       work,
     );
     await waitFor(path.join(work, "started"));
@@ -256,6 +259,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
       path.join(home, ".config/gh/hosts.yml"),
       `${secretOf(".config/gh/hosts.yml")}\n`,
     );
+    await writeFile(path.join(home, "dots/git-credentials"), `${secretOf(".git-credentials")}\n`);
     await writeFile(path.join(work, "go"), "");
     const result = await running;
     expect(result.stdout).toContain("done");

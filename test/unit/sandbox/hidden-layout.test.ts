@@ -91,6 +91,22 @@ describe("probeHiddenPaths", () => {
     expect(held.some((p) => p.includes(".cargo"))).toBe(false);
   });
 
+  it("a symlink to a credential not yet there holds its target", async () => {
+    const home = path.join(dir, "dangling");
+    await mkdir(path.join(home, "dots"), { recursive: true });
+    await symlink(path.join(home, "dots/npmrc"), path.join(home, ".npmrc"));
+    const found = probeHiddenPaths(
+      credentialLocations({ home, codexHome: path.join(home, ".codex") }),
+      () => true,
+    );
+    expect(found.placeholders).toContainEqual({
+      path: path.join(home, "dots/npmrc"),
+      kind: "file",
+      mode: 0o600,
+    });
+    expect(found.hidden).toContainEqual({ path: path.join(home, "dots/npmrc"), kind: "file" });
+  });
+
   it("a HOME that does not exist gets no placeholders", () => {
     const found = probeHiddenPaths(
       credentialLocations({
