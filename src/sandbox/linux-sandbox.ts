@@ -8,7 +8,10 @@
  *   without bwrap; any failure to plan or probe is an error, so the command does not run;
  * - the mount points protected names that do not exist need on the host (empty directories:
  *   harmless to git, but litter) are held with file locks while a command runs and removed
- *   after, never while any sandbox on the host uses them (mountpoint-keeper.ts).
+ *   after, never while any sandbox on the host uses them (mountpoint-keeper.ts);
+ * - what the settings hide or keep read-only (credentials by default, `deny_read`,
+ *   `deny_write`: hidden-layout.ts) is added to every sandbox, whatever policy or profile the
+ *   caller asks for, with placeholders for missing paths held like the protected names' covers.
  */
 import { ExecwardError } from "../errors.js";
 import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabilities.js";

@@ -220,6 +220,22 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
     },
   );
 
+  it("HOME given as a symlink (and with ..): hidden under both spellings", async () => {
+    const home = await scratchHome(base, "linked-home");
+    const link = path.join(base, "home-link");
+    await symlink(home, link);
+    const env = { ...envFor(home), HOME: `${link}/../home-link`, CODEX_HOME: `${link}/.codex` };
+    const command = `cat ~/.ssh/id_ed25519 ${home}/.aws/credentials ${link}/.netrc ~/.codex/auth.json; cat ~/notes.txt`;
+    const control = spawnSync("bash", ["-c", command], { env, encoding: "utf8" }).stdout;
+    expect(control).toContain(secretOf(".ssh/id_ed25519"));
+    const result = await runCli(["run", "--no-discover", "--", command], {
+      cwd: path.join(home, "work"),
+      env,
+    });
+    expect(result.stdout).toContain("ORDINARY-notes");
+    expectNoSecret(result.stdout);
+  });
+
   it("a hard link made before the call is another name: execward warns about it", async () => {
     const home = await scratchHome(base, "hardlink");
     await link(path.join(home, ".git-credentials"), path.join(home, "work", "copy"));
