@@ -442,9 +442,10 @@ describe.skipIf(requireInCi(sandboxUnavailable))("execward mcp", () => {
     const home = await scratchHome(base, "mcp");
     await writeFile(
       path.join(home, ".codex/execward.toml"),
-      '[filesystem]\ndeny_read = ["~/private"]\n',
+      '[filesystem]\ndeny_read = ["~/private"]\ndeny_write = ["~/work/keep.txt"]\n',
     );
     await writeFile(path.join(home, "private"), "SECRET-private\n");
+    await writeFile(path.join(home, "work/keep.txt"), "KEEP\n");
     const client = new Client({ name: "test", version: "1.0.0" });
     await client.connect(
       new StdioClientTransport({
@@ -459,7 +460,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("execward mcp", () => {
         const response = await client.callTool({
           name: "shell",
           arguments: {
-            command: `${CAT_ALL}; cat ~/private ~/notes.txt; true`,
+            command: `${CAT_ALL}; cat ~/private ~/notes.txt; echo changed > ~/work/keep.txt; echo keep=$?; true`,
             workdir: home,
             login: false,
           },
@@ -489,6 +490,9 @@ describe.skipIf(requireInCi(sandboxUnavailable))("execward mcp", () => {
       expect(permissive).toContain("ORDINARY-notes");
       expectNoSecret(permissive);
       expect(permissive).not.toContain("SECRET-private");
+      // The profile makes HOME writable; deny_write still holds.
+      expect(permissive).toMatch(/keep=[1-9]/);
+      expect(await readFile(path.join(home, "work/keep.txt"), "utf8")).toBe("KEEP\n");
       // Restricted reads that name HOME.
       const restricted = await call(
         state([
