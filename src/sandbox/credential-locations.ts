@@ -10,6 +10,8 @@
  */
 import path from "node:path";
 
+import { isWithin } from "./plan-bwrap.js";
+
 export type HideTarget =
   | {
       readonly kind: "exact";
@@ -18,9 +20,10 @@ export type HideTarget =
       readonly type: "file" | "directory" | "unknown";
       /**
        * Placeholders are made only strictly inside this directory (HOME for the credential
-       * locations, the parent for a listed path): a HOME that does not exist gets none.
+       * locations, the parent for a listed path): a HOME that does not exist gets none, and
+       * undefined means none at all (a HOME of `/` is no home directory to litter).
        */
-      readonly anchor: string;
+      readonly anchor: string | undefined;
     }
   | {
       readonly kind: "prefix";
@@ -28,7 +31,7 @@ export type HideTarget =
       readonly prefix: string;
       /** The name the tool creates (held while missing, so it cannot appear during the call). */
       readonly placeholder: string;
-      readonly anchor: string;
+      readonly anchor: string | undefined;
     };
 
 /** Relative to HOME unless said otherwise. */
@@ -58,7 +61,12 @@ export interface CredentialEnv {
 export function credentialLocations(env: CredentialEnv): HideTarget[] {
   const home = path.resolve(env.home);
   const targets: HideTarget[] = [];
-  const exact = (file: string, type: "file" | "directory", anchor = home): void => {
+  const homeAnchor = home === "/" ? undefined : home;
+  const exact = (
+    file: string,
+    type: "file" | "directory",
+    anchor: string | undefined = homeAnchor,
+  ): void => {
     const resolved = path.resolve(file);
     if (!targets.some((t) => t.kind === "exact" && t.path === resolved))
       targets.push({ kind: "exact", path: resolved, type, anchor });
@@ -72,7 +80,7 @@ export function credentialLocations(env: CredentialEnv): HideTarget[] {
   exact(
     path.join(codexHome, "auth.json"),
     "file",
-    codexHome.startsWith(`${home}/`) ? home : codexHome,
+    isWithin(codexHome, home) ? homeAnchor : codexHome,
   );
   for (const entry of HOME_PREFIXES)
     targets.push({
@@ -80,7 +88,7 @@ export function credentialLocations(env: CredentialEnv): HideTarget[] {
       directory: path.join(home, entry.directory),
       prefix: entry.prefix,
       placeholder: entry.placeholder,
-      anchor: home,
+      anchor: homeAnchor,
     });
   return targets;
 }

@@ -92,7 +92,8 @@ export function probeHiddenPaths(
     for (const place of everywhere(real, target))
       if (visible(place)) hidden.push({ path: place, kind });
   };
-  const hold = (file: string, kind: "file" | "directory", anchor: string): void => {
+  const hold = (file: string, kind: "file" | "directory", anchor: string | undefined): void => {
+    if (anchor === undefined) return;
     const missing = firstMissing(file);
     if (missing === undefined || missing.path === anchor || !isWithin(missing.path, anchor)) return;
     const parent = tryRealpath(path.dirname(missing.path));

@@ -107,6 +107,11 @@ describe("probeHiddenPaths", () => {
     expect(found.hidden).toContainEqual({ path: path.join(home, "dots/npmrc"), kind: "file" });
   });
 
+  it("a HOME of / gets no placeholders", () => {
+    const targets = credentialLocations({ home: "/", codexHome: "/.codex" });
+    expect(targets.every((t) => t.anchor === undefined)).toBe(true);
+  });
+
   it("a HOME that does not exist gets no placeholders", () => {
     const found = probeHiddenPaths(
       credentialLocations({
