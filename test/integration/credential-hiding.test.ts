@@ -106,7 +106,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
         "run",
         "--no-discover",
         "--",
-        `${CAT_ALL}; cat ~/notes.txt ~/.cargo/config.toml ~/.kube/cache-note; ls -A ~/.ssh ~/.aws ~/.gnupg ~/.config/gh ~/.config/gcloud ~/.azure; grep -r SECRET ~ 2>/dev/null; true`,
+        `umount -l ~/.ssh; umount ~/.netrc; mv ~/.aws ~/aws-moved; mv ~/.npmrc ~/npmrc-moved; cat ~/aws-moved/credentials ~/npmrc-moved; ${CAT_ALL}; cat ~/notes.txt ~/.cargo/config.toml ~/.kube/cache-note; ls -A ~/.ssh ~/.aws ~/.gnupg ~/.config/gh ~/.config/gcloud ~/.azure; grep -r SECRET ~ 2>/dev/null; true`,
       ],
       { cwd: home, env: envFor(home) },
     );
