@@ -38,11 +38,19 @@ const secretOf = (name: string): string => `SECRET-${name.replace(/[^a-z0-9]/gi,
 
 let base: string;
 
-/** Bind mounts in a private mount namespace need root (or CAP_SYS_ADMIN) and unshare(1). */
+/**
+ * Bind mounts in a private mount namespace: as root (`unshare -m`), else in a user namespace
+ * (`unshare -rm`, wherever bwrap itself works).
+ */
+const UNSHARE_FLAGS: string | undefined = ["-m", "-rm"].find(
+  (flags) =>
+    spawnSync("unshare", [flags, "sh", "-c", "mount --bind / /mnt"], { stdio: "ignore" }).status ===
+    0,
+);
 const bindMountUnavailable: string | undefined =
-  spawnSync("unshare", ["-m", "sh", "-c", "mount --bind / /mnt"], { stdio: "ignore" }).status === 0
-    ? undefined
-    : "cannot bind-mount in a private mount namespace (needs root and unshare)";
+  UNSHARE_FLAGS === undefined
+    ? "cannot bind-mount in a private mount namespace (unshare -m and -rm both failed)"
+    : undefined;
 
 beforeAll(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), "execward-creds-"));
@@ -193,7 +201,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
       await mkdir(alias);
       // In a mount namespace of its own, execward (and the control) see HOME at a second place.
       const inNamespace = (inner: string[]): string[] => [
-        "-m",
+        UNSHARE_FLAGS ?? "-m",
         "sh",
         "-c",
         'mount --bind "$1" "$2" && shift 2 && exec "$@"',
