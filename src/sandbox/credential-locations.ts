@@ -5,7 +5,7 @@
  *
  * A location is a directory (hidden whole: an empty read-only tmpfs over it), a file (hidden
  * behind /dev/null), or a name prefix in a directory (`~/.cargo/credentials*`: every existing
- * match is hidden, and when none exists the name the tool writes, `placeholder`, is held so it
+ * match is hidden, and the name the tool writes, `placeholder`, is held while missing so it
  * cannot appear during the call). docs/sandbox.md lists them; keep the two in step.
  */
 import path from "node:path";

@@ -131,7 +131,8 @@ export function probeHiddenPaths(
     }
     const matches = names.filter((name) => name.startsWith(target.prefix)).sort();
     for (const name of matches) mask(path.join(target.directory, name));
-    if (matches.length === 0)
+    // The name the tool writes is held while missing, even beside a legacy match.
+    if (!matches.includes(target.placeholder))
       hold(path.join(target.directory, target.placeholder), "file", target.anchor);
   }
   return { hidden: outermost(hidden), placeholders, warnings };

@@ -89,6 +89,17 @@ describe("probeHiddenPaths", () => {
     expect(held.filter((p) => p.endsWith("/.config"))).toHaveLength(1);
     expect(held.some((p) => p.includes("nonexistent-execward"))).toBe(false);
     expect(held.some((p) => p.includes(".cargo"))).toBe(false);
+    // A legacy match alone: the name cargo writes now is still held.
+    await rm(path.join(home, ".cargo/credentials.toml"));
+    const legacy = probeHiddenPaths(
+      credentialLocations({ home, codexHome: `${home}/.codex` }),
+      () => true,
+    );
+    expect(legacy.placeholders).toContainEqual({
+      path: path.join(home, ".cargo/credentials.toml"),
+      kind: "file",
+      mode: 0o600,
+    });
   });
 
   it("a symlink to a credential not yet there holds its target", async () => {
