@@ -10,8 +10,6 @@
  */
 import path from "node:path";
 
-import { isWithin } from "./plan-bwrap.js";
-
 export type HideTarget =
   | {
       readonly kind: "exact";
@@ -76,12 +74,10 @@ export function credentialLocations(env: CredentialEnv): HideTarget[] {
   if (xdg !== undefined && path.isAbsolute(xdg))
     for (const dir of ["gh", "gcloud"]) exact(path.join(xdg, dir), "directory", path.resolve(xdg));
   for (const file of HOME_FILES) exact(path.join(home, file), "file");
-  const codexHome = path.resolve(env.codexHome);
-  exact(
-    path.join(codexHome, "auth.json"),
-    "file",
-    isWithin(codexHome, home) ? homeAnchor : codexHome,
-  );
+  // Never a placeholder for auth.json: Codex itself reads it while execward runs its commands,
+  // and an empty auth.json would be a broken login to it. Nothing inside can create it anyway
+  // ($CODEX_HOME is read-only in every sandbox); only a login on the host during a call could.
+  exact(path.join(path.resolve(env.codexHome), "auth.json"), "file", undefined);
   for (const entry of HOME_PREFIXES)
     targets.push({
       kind: "prefix",

@@ -264,7 +264,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
     const running = run(
       home,
       [],
-      "touch started; while [ ! -e go ]; do sleep 0.05; done; cat ~/.netrc ~/.aws/credentials ~/.cargo/credentials.toml ~/.codex/auth.json ~/.config/gh/hosts.yml ~/.git-credentials; echo x > ~/.ssh/planted; ls -A ~/.aws; echo done",
+      "touch started; while [ ! -e go ]; do sleep 0.05; done; cat ~/.netrc ~/.aws/credentials ~/.cargo/credentials.toml ~/.config/gh/hosts.yml ~/.git-credentials; echo x > ~/.ssh/planted; ls -A ~/.aws; echo done",
       work,
     );
     await waitFor(path.join(work, "started"));
@@ -276,8 +276,8 @@ describe.skipIf(requireInCi(sandboxUnavailable))("credentials are hidden by defa
       path.join(home, ".cargo/credentials.toml"),
       `${secretOf(".cargo/credentials.toml")}\n`,
     );
-    await mkdir(path.join(home, ".codex"), { recursive: true });
-    await writeFile(path.join(home, ".codex/auth.json"), `${secretOf(".codex/auth.json")}\n`);
+    // Not $CODEX_HOME/auth.json: it gets no placeholder (Codex reads it while execward runs; an
+    // empty one would be a broken login), so only a login made during the call would show.
     await mkdir(path.join(home, ".config/gh"), { recursive: true });
     await writeFile(
       path.join(home, ".config/gh/hosts.yml"),

@@ -53,6 +53,14 @@ describe("credentialLocations", () => {
       "/h/.terraform.d",
     ]);
   });
+
+  it("never holds a placeholder for $CODEX_HOME/auth.json, even inside HOME", () => {
+    const targets = credentialLocations({ home: "/h", codexHome: "/h/.codex" });
+    const auth = targets.find((t) => t.kind === "exact" && t.path === "/h/.codex/auth.json");
+    expect(auth).toMatchObject({ kind: "exact", type: "file", anchor: undefined });
+    const ssh = targets.find((t) => t.kind === "exact" && t.path === "/h/.ssh");
+    expect(ssh).toMatchObject({ anchor: "/h" });
+  });
 });
 
 describe("probeHiddenPaths", () => {
