@@ -39,6 +39,23 @@ export interface FdPassing {
   peerPid(fd: number): number;
   /** openat2(2) (close-on-exec): `dirfd` -100 is AT_FDCWD; `resolve` takes RESOLVE_* flags. */
   openAt2(dirfd: number, path: Buffer, flags: number, resolve: number): number;
+  /**
+   * Starts an escalated program from the judged host descriptors (clone with CLONE_VM |
+   * CLONE_VFORK, its own session): `stdio[t]` becomes its descriptor t (-1: none). "fd" executes
+   * `programFd` itself; "script" executes `path` only while it is still `programFd`'s inode.
+   * Its exit is read from `pidfd` (close-on-exec) with reapEscalated.
+   */
+  spawnEscalated(
+    mode: "fd" | "script",
+    path: string,
+    programFd: number,
+    workdirFd: number,
+    argv: readonly string[],
+    env: readonly string[],
+    stdio: readonly number[],
+  ): { pid: number; pidfd: number };
+  /** null while the program runs; then how it ended (exactly one of the two is a number). */
+  reapEscalated(pidfd: number): { code: number | null; signal: number | null } | null;
   watch(
     fd: number,
     callback: (status: number, readable: boolean, writable: boolean) => void,
@@ -67,8 +84,6 @@ export interface NativePaths {
   readonly wrapper: string;
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   readonly sandboxInit: string;
-  /** execward-escalated-launcher: starts an escalated program from the judged inode. */
-  readonly launcher: string;
 }
 
 export function nativePaths(): NativePaths {
@@ -76,7 +91,6 @@ export function nativePaths(): NativePaths {
     hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
     wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
     sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
-    launcher: `${PACKAGE_ROOT}build/native/execward-escalated-launcher`,
   };
   for (const path of Object.values(paths)) {
     if (!existsSync(path)) {
