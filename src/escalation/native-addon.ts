@@ -1,13 +1,14 @@
 /**
- * Loads the fd-passing addon (native/fd-passing, built by node-gyp at install time) and locates
- * the native executables (native/Makefile). A missing build is a clear error that says how to
- * rebuild, never a silent fallback: without them nothing can be intercepted.
+ * Loads the fd-passing addon and locates the native executables for the running platform
+ * (native-location.ts: built from source, or prebuilt inside the package). A missing part is a
+ * clear error that says how to rebuild, never a silent fallback: without them nothing can be
+ * intercepted.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { ExecwardError } from "../errors.js";
+import { locateNative } from "./native-location.js";
 
 export interface FdWatcher {
   /** Watch for readability and/or writability; (false, false) pauses. */
@@ -63,18 +64,19 @@ export interface FdPassing {
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const REBUILD_HINT =
-  "run `npm rebuild execward` (or `npm ci` in a checkout); it needs make, a C compiler and node-gyp";
 
 export function loadFdPassing(): FdPassing {
-  const path = `${PACKAGE_ROOT}build/Release/fd_passing.node`;
-  if (!existsSync(path)) {
+  const layout = locateNative(PACKAGE_ROOT);
+  try {
+    return createRequire(import.meta.url)(layout.addon) as FdPassing;
+  } catch (error) {
     throw new ExecwardError(
       "native_unavailable",
-      `the fd-passing addon is not built (${path}); ${REBUILD_HINT}`,
+      `the fd-passing addon (${layout.origin}, ${layout.addon}) does not load here: ` +
+        `${error instanceof Error ? error.message : String(error)}; run \`npm rebuild execward\` ` +
+        "to build it from source (needs make, a C compiler and python3 for node-gyp)",
     );
   }
-  return createRequire(import.meta.url)(path) as FdPassing;
 }
 
 export interface NativePaths {
@@ -87,15 +89,5 @@ export interface NativePaths {
 }
 
 export function nativePaths(): NativePaths {
-  const paths = {
-    hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
-    wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
-    sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
-  };
-  for (const path of Object.values(paths)) {
-    if (!existsSync(path)) {
-      throw new ExecwardError("native_unavailable", `${path} is not built; ${REBUILD_HINT}`);
-    }
-  }
-  return paths;
+  return locateNative(PACKAGE_ROOT).executables;
 }
