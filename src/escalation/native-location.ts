@@ -69,9 +69,11 @@ export function locateNative(
   if (found !== undefined) return found;
   const target = `${platform}-${arch}`;
   const missing = candidates
-    .map((layout) => layoutFiles(layout).filter((file) => !exists(file)))
-    .map((files) => files.join(", "))
-    .join("; nor ");
+    .map((layout) => {
+      const absent = layoutFiles(layout).filter((file) => !exists(file));
+      return `${layout.origin}: no ${absent.join(", ")}`;
+    })
+    .join("; ");
   const fix =
     platform === "linux"
       ? "run `npm rebuild execward` to build them from source (needs make, a C compiler with " +
@@ -82,6 +84,6 @@ export function locateNative(
     : ` (this package carries prebuilt parts for ${PREBUILT_PLATFORMS.join(" and ")} only)`;
   throw new ExecwardError(
     "native_unavailable",
-    `execward's native parts for ${target} are missing${prebuilt}: no ${missing}; ${fix}`,
+    `execward's native parts for ${target} are missing${prebuilt} (${missing}); ${fix}`,
   );
 }

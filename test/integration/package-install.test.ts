@@ -76,6 +76,17 @@ describe.skipIf(requireInCi(unavailable))("the packed package, installed without
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+  /** Runs the installed `execward` (the last test breaks the install, so it goes last). */
+  const execward = (args: readonly string[]) =>
+    spawnSync(bin, args, {
+      cwd: work,
+      encoding: "utf8",
+      env: {
+        PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+        HOME: mkdtempSync(path.join(work, "home-")),
+      },
+    });
+
   it("carries the LICENSE and the prebuilt parts, and no source maps or developer files", () => {
     expect(files).toContain("package/LICENSE");
     for (const part of [
@@ -105,7 +116,6 @@ describe.skipIf(requireInCi(unavailable))("the packed package, installed without
   });
 
   it("runs `execward run`: the hook, the sandbox and an escalation all work from the install", () => {
-    const home = mkdtempSync(path.join(work, "home-"));
     const outside = mkdtempSync(path.join(work, "outside-"));
     const rules = path.join(work, "package.rules");
     writeFileSync(
@@ -121,15 +131,16 @@ describe.skipIf(requireInCi(unavailable))("the packed package, installed without
       `echo direct > ${outside}/direct`,
       `touch ${outside}/escalated`,
     ].join("; ");
-    const result = spawnSync(
-      bin,
-      ["run", "--no-discover", "--rules", rules, "--sandbox", "read-only", "--", command],
-      {
-        cwd: work,
-        encoding: "utf8",
-        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: home },
-      },
-    );
+    const result = execward([
+      "run",
+      "--no-discover",
+      "--rules",
+      rules,
+      "--sandbox",
+      "read-only",
+      "--",
+      command,
+    ]);
     expect(result.stdout).toContain("inside");
     // the hook: rm is refused by the rules
     expect(result.stderr).toMatch(/Execution (denied|forbidden)/);
@@ -160,5 +171,16 @@ describe.skipIf(requireInCi(unavailable))("the packed package, installed without
     } finally {
       await client.close();
     }
+  });
+
+  it("says which part is missing and how to fix it when a prebuilt part is gone", () => {
+    // control: the install works (the tests above); now one part of the only set is removed
+    expect(execward(["run", "--sandbox", "danger-full-access", "--", "true"]).status).toBe(0);
+    rmSync(path.join(installed, "prebuilds/linux-x64/execward-hook.so"));
+    const result = execward(["run", "--sandbox", "danger-full-access", "--", "true"]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("native parts for linux-x64 are missing");
+    expect(result.stderr).toContain("prebuilds/linux-x64/execward-hook.so");
+    expect(result.stderr).toContain("npm rebuild execward");
   });
 });

@@ -65,7 +65,7 @@ describe("locateNative", () => {
   it("names the missing part of an incomplete prebuilt set", () => {
     const files = layoutFiles(prebuiltX64!).filter((file) => !file.endsWith("sandbox-init"));
     expect(() => locateNative(ROOT, "linux", "x64", only(...files))).toThrow(
-      /no .*prebuilds\/linux-x64\/execward-sandbox-init; run `npm rebuild execward`/,
+      /prebuilt: no \/pkg\/prebuilds\/linux-x64\/execward-sandbox-init\); run `npm rebuild execward`/,
     );
   });
 });
