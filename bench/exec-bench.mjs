@@ -5,7 +5,8 @@
 //   preload, asked       EXECWARD_ASK absent: every exec is a round trip to the server
 //   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
 //   escalated            every exec is escalated: inspected, verified on the host, started by
-//                        the launcher outside (budget: <= 2x a bare exec, i.e. plain bash's loop)
+//                        the addon outside (clone + execveat of the judged descriptor; budget:
+//                        <= 2x a bare exec, i.e. plain bash's loop)
 import { spawn } from "node:child_process";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
