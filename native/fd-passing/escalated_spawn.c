@@ -86,26 +86,35 @@ static napi_value throw_code(napi_env env, const char *what, int err) {
 
 /* ---- the child: raw system calls only ---- */
 
-static void child_write(const char *text) {
+static void child_write(int fd, const char *text) {
   size_t n = strlen(text);
-  while (n > 0) {
-    ssize_t k = write(2, text, n);
+  while (fd >= 0 && n > 0) {
+    ssize_t k = write(fd, text, n);
     if (k <= 0) return;
     text += k;
     n -= (size_t)k;
   }
 }
 
-static _Noreturn void child_fail(const struct spawn_plan *plan, const char *what, int err) {
-  child_write("execward: could not start ");
-  child_write(plan->path);
-  child_write(": ");
-  child_write(what);
+/* `fd`: the requester's stderr (2 once the descriptors are in place; before, where it was received). */
+static _Noreturn void child_fail_on(int fd, const struct spawn_plan *plan, const char *what, int err) {
+  child_write(fd, "execward: could not start ");
+  child_write(fd, plan->path);
+  child_write(fd, ": ");
+  child_write(fd, what);
   /* strerrordesc_np: the untranslated static text, no locale and no allocation. */
   const char *description = err == 0 ? NULL : strerrordesc_np(err);
-  child_write(description == NULL ? "" : description);
-  child_write("\n");
+  child_write(fd, description == NULL ? "" : description);
+  child_write(fd, "\n");
   _exit(err == ENOENT ? 127 : 126);
+}
+
+static _Noreturn void child_fail(const struct spawn_plan *plan, const char *what, int err) {
+  child_fail_on(2, plan, what, err);
+}
+
+static _Noreturn void child_fail_early(const struct spawn_plan *plan, const char *what, int err) {
+  child_fail_on(plan->stdio[2], plan, what, err);
 }
 
 static int child_main(void *arg) {
@@ -119,23 +128,25 @@ static int child_main(void *arg) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  if (setsid() < 0) _exit(126);
+  if (setsid() < 0) child_fail_early(plan, "cannot start a session: ", errno);
   /* Park every descriptor above the plan's range first, so that putting one in place can never
      overwrite another that is still to be placed. */
   int parked[STDIO_SLOTS];
   for (int t = 0; t < STDIO_SLOTS; t++) {
     parked[t] = plan->stdio[t] < 0 ? -1 : fcntl(plan->stdio[t], F_DUPFD_CLOEXEC, plan->base);
-    if (plan->stdio[t] >= 0 && parked[t] < 0) _exit(126);
+    if (plan->stdio[t] >= 0 && parked[t] < 0) child_fail_early(plan, "cannot place a descriptor: ", errno);
   }
   int program = fcntl(plan->program_fd, F_DUPFD_CLOEXEC, plan->base);
   int workdir = fcntl(plan->workdir_fd, F_DUPFD_CLOEXEC, plan->base);
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int null_parked = null_fd < 0 ? -1 : fcntl(null_fd, F_DUPFD_CLOEXEC, plan->base);
-  if (program < 0 || workdir < 0 || null_parked < 0) _exit(126);
+  if (program < 0 || workdir < 0 || null_parked < 0) {
+    child_fail_early(plan, "cannot place a descriptor: ", errno);
+  }
   for (int t = 0; t < STDIO_SLOTS; t++) {
     int source = parked[t] >= 0 ? parked[t] : (t <= 2 ? null_parked : -1);
     if (source >= 0) {
-      if (dup2(source, t) < 0) _exit(126);
+      if (dup2(source, t) < 0) child_fail_early(plan, "cannot place a descriptor: ", errno);
     } else {
       close(t);
     }
