@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const PREBUILT_FILES = [
+const PREBUILT_FILES = [
   "fd_passing.node",
   "execward-hook.so",
   "execward-execve-wrapper",
@@ -29,11 +29,9 @@ function reasonToBuild() {
   return undefined;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const reason = reasonToBuild();
-  if (reason !== undefined) {
-    if (!existsSync(path.join(ROOT, ".git")))
-      console.error(`execward: building the native parts from source (${reason})`);
-    execSync("npm run --silent build:native", { cwd: ROOT, stdio: "inherit" });
-  }
+const reason = reasonToBuild();
+if (reason !== undefined) {
+  if (!existsSync(path.join(ROOT, ".git")))
+    console.error(`execward: building the native parts from source (${reason})`);
+  execSync("npm run --silent build:native", { cwd: ROOT, stdio: "inherit" });
 }

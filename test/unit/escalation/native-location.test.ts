@@ -2,7 +2,11 @@
 // package's prebuilt set for <platform>-<arch>, only ever a whole set, else an error naming the fix.
 import { describe, expect, it } from "vitest";
 
+import { readFileSync } from "node:fs";
+
 import {
+  ADDON_FILE,
+  NATIVE_EXECUTABLES,
   layoutFiles,
   locateNative,
   nativeCandidates,
@@ -66,6 +70,20 @@ describe("locateNative", () => {
     const files = layoutFiles(prebuiltX64!).filter((file) => !file.endsWith("sandbox-init"));
     expect(() => locateNative(ROOT, "linux", "x64", only(...files))).toThrow(
       /prebuilt: no \/pkg\/prebuilds\/linux-x64\/execward-sandbox-init\); run `npm rebuild execward`/,
+    );
+  });
+});
+
+describe("the install script", () => {
+  it("checks for the same prebuilt files as the run-time lookup", () => {
+    // scripts/install-native.mjs runs before dist/ exists, so it repeats the names
+    const script = readFileSync(
+      new URL("../../../scripts/install-native.mjs", import.meta.url),
+      "utf8",
+    );
+    const listed = /PREBUILT_FILES = \[([^\]]*)\]/.exec(script)?.[1] ?? "";
+    expect([...listed.matchAll(/"([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(
+      [ADDON_FILE, ...Object.values(NATIVE_EXECUTABLES)].sort(),
     );
   });
 });
