@@ -1,26 +1,29 @@
 /**
- * The `initialize` answer, written before the MCP SDK has loaded.
+ * The `initialize` (and `tools/list`) answers, written before the MCP SDK has loaded.
  *
- * A client waits for `initialize` before it sends anything else, and loading the SDK with zod,
- * ajv and the rest of execward takes several times as long as node's own start
- * (bench/startup-bench.mjs). So `execward mcp` reads stdin itself from its first moment: when the
+ * A client waits for `initialize`, then lists the tools, before it sends anything else; loading
+ * the SDK with zod, ajv and the rest of execward takes several times as long as node's own start
+ * (bench/startup-bench.mjs). So `execward mcp` reads stdin itself from its first moment. When the
  * first line is a plain `initialize` request in the shape the SDK accepts, it is answered at once
  * from server-identity.ts (the values the SDK's `Server` is built with), the protocol version
- * negotiated as the SDK does. Everything read meanwhile is kept; once the server is ready,
- * `handOver()` gives the SDK's stdio transport the whole input from the first byte (the
- * `initialize` too, so the SDK records the client's capabilities and answers it). That second
- * answer is compared with the one already sent and dropped; a difference is logged on stderr.
- * Everything after it passes through untouched.
+ * negotiated as the SDK does; after it, notifications are passed over and plain `tools/list`
+ * requests are answered from shell-tool.ts (the listing the SDK's handler returns). The first
+ * line of any other kind ends the early answers. Everything read meanwhile is kept; once the
+ * server is ready, `handOver()` gives the SDK's stdio transport the whole input from the first
+ * byte (so the SDK records the client's capabilities and answers every request itself). Those
+ * answers to requests already answered are compared with what was sent and dropped; a
+ * difference is logged on stderr. Everything else passes through untouched.
  *
  * Guards: the early path can only say what the SDK would say. Anything that is not plainly such a
  * request (another first message, a line that is not JSON, `_meta`, icons, task capabilities, a
- * value of an unexpected type, a first line longer than 64 KiB) is left for the SDK to answer.
- * Nothing read is lost or reordered.
+ * value of an unexpected type, a cursor, a line longer than 64 KiB) is left for the SDK to
+ * answer, and so is everything after it. Nothing read is lost or reordered.
  */
 import { PassThrough, Writable, type Readable } from "node:stream";
 import { isDeepStrictEqual } from "node:util";
 
 import { SERVER_INSTRUCTIONS, SERVER_NAME, serverCapabilities } from "./server-identity.js";
+import { shellToolListing } from "./shell-tool.js";
 
 /**
  * The protocol versions the MCP SDK negotiates, newest first (its SUPPORTED_PROTOCOL_VERSIONS;
@@ -35,8 +38,8 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [
 ];
 export const LATEST_PROTOCOL_VERSION = "2025-11-25";
 
-/** The longest first line looked at; a longer one is left to the SDK. */
-const MAX_FIRST_LINE = 64 * 1024;
+/** The longest line looked at; a longer one is left to the SDK. */
+const MAX_LINE = 64 * 1024;
 
 type RequestId = string | number;
 
@@ -82,15 +85,42 @@ export function earlyInitializeAnswer(
   };
 }
 
+/**
+ * The SDK's answer to a plain `tools/list` request (no params, or empty params), or undefined.
+ * Only asked after an `initialize` was answered.
+ */
+export function earlyToolsListAnswer(request: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(request) || !hasOnlyKeys(request, ["jsonrpc", "id", "method", "params"]))
+    return undefined;
+  const { jsonrpc, id, method, params } = request;
+  if (jsonrpc !== "2.0" || method !== "tools/list") return undefined;
+  if (typeof id !== "string" && !Number.isSafeInteger(id)) return undefined;
+  if (params !== undefined && !(isRecord(params) && Object.keys(params).length === 0))
+    return undefined;
+  return { result: shellToolListing(), jsonrpc: "2.0", id };
+}
+
+/** A notification (no id, nothing to answer) in the plain JSON-RPC shape. */
+function isPlainNotification(message: unknown): boolean {
+  return (
+    isRecord(message) &&
+    hasOnlyKeys(message, ["jsonrpc", "method", "params"]) &&
+    message.jsonrpc === "2.0" &&
+    typeof message.method === "string"
+  );
+}
+
 export class EarlyInitialize {
   readonly #options: EarlyInitializeOptions;
   /** Everything read before the hand-over. */
-  readonly #chunks: Buffer[] = [];
-  #bufferedBytes = 0;
-  /** Whether the first line has been looked at (answered or left to the SDK). */
-  #decided = false;
-  /** The early answer, until the SDK's own answer to the same request has been seen. */
-  #pendingDuplicate: Record<string, unknown> | undefined;
+  #buffered = Buffer.alloc(0);
+  /** Where the next line to look at starts in `#buffered`. */
+  #scanned = 0;
+  /** False once a line was left to the SDK: nothing after it is answered early. */
+  #scanning = true;
+  #initializeAnswered = false;
+  /** Early answers by request id, until the SDK's own answer to the same request is seen. */
+  readonly #pendingDuplicates = new Map<RequestId, Record<string, unknown>>();
   #ended = false;
   #sink: PassThrough | undefined;
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
@@ -107,7 +137,7 @@ export class EarlyInitialize {
 
   /** True once an `initialize` was answered before the SDK loaded. */
   get answered(): boolean {
-    return this.#pendingDuplicate !== undefined;
+    return this.#initializeAnswered;
   }
 
   /**
@@ -118,8 +148,9 @@ export class EarlyInitialize {
     if (this.#sink !== undefined) throw new Error("EarlyInitialize: handed over twice");
     const sink = new PassThrough();
     this.#sink = sink;
-    for (const chunk of this.#chunks) sink.write(chunk);
-    this.#chunks.length = 0;
+    this.#scanning = false;
+    if (this.#buffered.length > 0) sink.write(this.#buffered);
+    this.#buffered = Buffer.alloc(0);
     if (this.#ended) sink.end();
     const output = this.#options.output;
     const filter = new Writable({
@@ -149,47 +180,61 @@ export class EarlyInitialize {
       this.#sink.write(chunk);
       return;
     }
-    this.#chunks.push(chunk);
-    this.#bufferedBytes += chunk.length;
-    if (!this.#decided) this.#lookAtFirstLine();
+    this.#buffered = Buffer.concat([this.#buffered, chunk]);
+    while (this.#scanning) {
+      const end = this.#buffered.indexOf(0x0a, this.#scanned);
+      if (end === -1) {
+        if (this.#buffered.length - this.#scanned > MAX_LINE) this.#scanning = false;
+        return;
+      }
+      const start = this.#scanned;
+      this.#scanned = end + 1;
+      if (end - start > MAX_LINE || !this.#answerEarly(this.#buffered.toString("utf8", start, end)))
+        this.#scanning = false;
+    }
   }
 
-  #lookAtFirstLine(): void {
-    const buffered = Buffer.concat(this.#chunks);
-    const end = buffered.indexOf(0x0a);
-    if (end === -1) {
-      if (this.#bufferedBytes > MAX_FIRST_LINE) this.#decided = true;
-      return;
-    }
-    this.#decided = true;
-    if (end > MAX_FIRST_LINE) return;
-    let request: unknown;
+  /** Answers `line` if it is one of the requests answered early; false leaves it to the SDK. */
+  #answerEarly(line: string): boolean {
+    let message: unknown;
     try {
-      request = JSON.parse(buffered.toString("utf8", 0, end).replace(/\r$/, ""));
+      message = JSON.parse(line.replace(/\r$/, ""));
     } catch {
-      return; // the SDK reports it
+      return false; // the SDK reports it
     }
-    const answer = earlyInitializeAnswer(request, this.#options.version);
-    if (answer === undefined) return;
-    this.#pendingDuplicate = answer;
+    let answer: Record<string, unknown> | undefined;
+    if (!this.#initializeAnswered) {
+      answer = earlyInitializeAnswer(message, this.#options.version);
+      if (answer !== undefined) this.#initializeAnswered = true;
+    } else {
+      if (isPlainNotification(message)) return true;
+      answer = earlyToolsListAnswer(message);
+    }
+    if (answer === undefined) return false;
+    const id = answer.id as RequestId;
+    if (this.#pendingDuplicates.has(id)) return false;
+    this.#pendingDuplicates.set(id, answer);
     this.#options.output.write(`${JSON.stringify(answer)}\n`);
+    return true;
   }
 
-  /** Whether `chunk` is the SDK's answer to the request answered early (compared, then dropped). */
+  /** Whether `chunk` is the SDK's answer to a request answered early (compared, then dropped). */
   #isDuplicate(chunk: string | Buffer): boolean {
-    const sent = this.#pendingDuplicate;
-    if (sent === undefined) return false;
+    if (this.#pendingDuplicates.size === 0) return false;
     let message: unknown;
     try {
       message = JSON.parse(typeof chunk === "string" ? chunk : chunk.toString("utf8"));
     } catch {
       return false;
     }
-    if (!isRecord(message) || message.id !== sent.id || message.method !== undefined) return false;
-    this.#pendingDuplicate = undefined;
+    if (!isRecord(message) || message.method !== undefined) return false;
+    const id = message.id as RequestId;
+    const sent = this.#pendingDuplicates.get(id);
+    if (sent === undefined) return false;
+    this.#pendingDuplicates.delete(id);
     if (!isDeepStrictEqual(message, sent))
       this.#options.log(
-        `the MCP SDK's initialize answer differs from the one sent before it loaded (kept): sent ${JSON.stringify(sent)}, SDK ${JSON.stringify(message)}`,
+        `the MCP SDK's answer differs from the one sent before it loaded (kept): sent ${JSON.stringify(sent)}, SDK ${JSON.stringify(message)}`,
       );
     return true;
   }

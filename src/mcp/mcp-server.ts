@@ -38,12 +38,7 @@ import {
   type SandboxState,
 } from "./sandbox-state.js";
 import { SERVER_INSTRUCTIONS, SERVER_NAME, serverCapabilities } from "./server-identity.js";
-import {
-  parseShellArguments,
-  SHELL_TOOL_DESCRIPTION,
-  SHELL_TOOL_INPUT_SCHEMA,
-  SHELL_TOOL_NAME,
-} from "./shell-tool.js";
+import { parseShellArguments, SHELL_TOOL_NAME, shellToolListing } from "./shell-tool.js";
 
 export interface McpServerOptions {
   readonly policy: Policy;
@@ -98,15 +93,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
   );
   let sandboxState: SandboxState | undefined;
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [
-      {
-        name: SHELL_TOOL_NAME,
-        description: SHELL_TOOL_DESCRIPTION,
-        inputSchema: SHELL_TOOL_INPUT_SCHEMA,
-      },
-    ],
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, () => shellToolListing());
 
   server.setRequestHandler(SandboxStateUpdateRequestSchema, (request) => {
     if (request.params === undefined || request.params === null) {

@@ -1,7 +1,8 @@
-// `execward mcp` answers `initialize` before the MCP SDK has loaded (src/mcp/early-initialize.ts).
-// Shown without a clock: an ESM resolve hook holds every import of the SDK until the test
-// releases it. While it is held, a plain `initialize` is answered; the control, an `initialize`
-// the early path leaves to the SDK, is not. Once released, the SDK serves the same session with
+// `execward mcp` answers `initialize` and `tools/list` before the MCP SDK has loaded
+// (src/mcp/early-initialize.ts). Shown without a clock: an ESM resolve hook holds every import of
+// the SDK until the test releases it. While it is held, a plain `initialize` and `tools/list` are
+// answered; the control, an `initialize` the early path leaves to the SDK, is not (nor anything
+// after it). Once released, the SDK serves the same session with
 // exactly one answer per request.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -110,7 +111,7 @@ function ids(session: Session): unknown[] {
 }
 
 describe("execward mcp start-up", () => {
-  it("answers a plain initialize while the MCP SDK is still loading, then serves the same session", async () => {
+  it("answers a plain initialize and tools/list while the MCP SDK is still loading, then serves the same session", async () => {
     const session = await start();
     try {
       send(session, INITIALIZE);
@@ -128,11 +129,12 @@ describe("execward mcp start-up", () => {
       });
       send(session, { jsonrpc: "2.0", method: "notifications/initialized" });
       send(session, { jsonrpc: "2.0", id: 2, method: "tools/list" });
-      await session.release();
       await until(() => session.lines.length >= 2, "the tools/list answer");
+      expect(await session.held()).toBe(true);
       const listed = JSON.parse(session.lines[1]!) as { result: { tools: { name: string }[] } };
       expect(listed.result.tools.map((tool) => tool.name)).toEqual(["shell"]);
-      // A tool call works, and the SDK's own initialize answer was dropped as a duplicate.
+      await session.release();
+      // A tool call works; the SDK's own answers to 1 and 2 matched and were dropped.
       send(session, {
         jsonrpc: "2.0",
         id: 3,
@@ -156,13 +158,12 @@ describe("execward mcp start-up", () => {
     const session = await start();
     try {
       send(session, { ...INITIALIZE, params: { ...INITIALIZE.params, _meta: { note: 1 } } });
+      send(session, { jsonrpc: "2.0", id: 2, method: "tools/list" });
       await until(() => session.held(), "the SDK import to be held");
       await new Promise((r) => setTimeout(r, 500));
       expect(session.lines).toEqual([]);
       await session.release();
-      await until(() => session.lines.length === 1, "the SDK's initialize answer");
-      send(session, { jsonrpc: "2.0", id: 2, method: "tools/list" });
-      await until(() => session.lines.length === 2, "the tools/list answer");
+      await until(() => session.lines.length === 2, "the SDK's answers");
       expect(ids(session)).toEqual([1, 2]);
     } finally {
       session.child.kill();

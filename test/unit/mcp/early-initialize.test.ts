@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import {
   EarlyInitialize,
   earlyInitializeAnswer,
+  earlyToolsListAnswer,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../../../src/mcp/early-initialize.js";
@@ -23,6 +24,7 @@ import {
   SERVER_NAME,
   serverCapabilities,
 } from "../../../src/mcp/server-identity.js";
+import { shellToolListing } from "../../../src/mcp/shell-tool.js";
 
 const VERSION = "9.8.7";
 
@@ -60,20 +62,21 @@ async function sdkServer(stdio: { input: Readable; output: Writable }) {
     { name: SERVER_NAME, version: VERSION },
     { capabilities: serverCapabilities(), instructions: SERVER_INSTRUCTIONS },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [] }));
+  // As mcp-server.ts does.
+  server.setRequestHandler(ListToolsRequestSchema, () => shellToolListing());
   await server.connect(new StdioServerTransport(stdio.input, stdio.output));
   return server;
 }
 
-/** What the SDK alone answers to `line`. */
-async function sdkAnswer(line: string): Promise<string> {
+/** What the SDK alone answers to the last of `sent` (each a request). */
+async function sdkAnswer(...sent: string[]): Promise<string> {
   const input = new PassThrough();
   const { stream, lines } = lineSink();
   const server = await sdkServer({ input, output: stream });
-  input.write(`${line}\n`);
-  await until(() => lines.length > 0);
+  for (const line of sent) input.write(`${line}\n`);
+  await until(() => lines.length === sent.length);
   await server.close();
-  return lines[0]!;
+  return lines[sent.length - 1]!;
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -145,8 +148,30 @@ describe("the early initialize answer", () => {
   });
 });
 
+describe("the early tools/list answer", () => {
+  it.each([
+    ["no params", { jsonrpc: "2.0", id: 2, method: "tools/list" }],
+    ["empty params, a string id", { jsonrpc: "2.0", id: "x", method: "tools/list", params: {} }],
+  ])("is byte for byte the SDK's answer: %s", async (_name, request) => {
+    const early = earlyToolsListAnswer(request);
+    expect(early).toBeDefined();
+    expect(JSON.stringify(early)).toBe(
+      await sdkAnswer(JSON.stringify(initialize(PLAIN)), JSON.stringify(request)),
+    );
+  });
+
+  it.each([
+    ["a cursor", { jsonrpc: "2.0", id: 2, method: "tools/list", params: { cursor: "a" } }],
+    ["_meta", { jsonrpc: "2.0", id: 2, method: "tools/list", params: { _meta: {} } }],
+    ["another method", { jsonrpc: "2.0", id: 2, method: "tools/call", params: {} }],
+    ["no id", { jsonrpc: "2.0", method: "tools/list" }],
+  ])("leaves it to the SDK: %s", (_name, request) => {
+    expect(earlyToolsListAnswer(request)).toBeUndefined();
+  });
+});
+
 describe("EarlyInitialize over streams", () => {
-  it("answers a split first line at once, hands every byte to the SDK, and drops the SDK's duplicate", async () => {
+  it("answers a split initialize and a tools/list at once, hands every byte to the SDK, and drops its duplicates", async () => {
     const stdin = new PassThrough();
     const { stream: stdout, lines } = lineSink();
     const logs: string[] = [];
@@ -159,19 +184,27 @@ describe("EarlyInitialize over streams", () => {
     const first = JSON.stringify(initialize(PLAIN, 1));
     stdin.write(first.slice(0, 10));
     stdin.write(`${first.slice(10)}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n`);
-    await until(() => lines.length === 1);
+    stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    await until(() => lines.length === 2);
     expect(early.answered).toBe(true);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       id: 1,
       result: { protocolVersion: "2025-06-18" },
     });
-    // Read before the server is ready: kept, not lost.
-    stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    expect(JSON.parse(lines[1]!)).toMatchObject({ id: 2, result: { tools: [{ name: "shell" }] } });
+    // A request not answered early ends the early answers: the tools/list after it waits too.
+    stdin.write(
+      '{"jsonrpc":"2.0","id":3,"method":"ping"}\n{"jsonrpc":"2.0","id":4,"method":"tools/list"}\n',
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toHaveLength(2);
     const server = await sdkServer(early.handOver());
-    stdin.write('{"jsonrpc":"2.0","id":3,"method":"tools/list"}\n');
-    await until(() => lines.length === 3);
-    expect(lines.slice(1).map((line) => (JSON.parse(line) as { id: number }).id)).toEqual([2, 3]);
-    // The SDK saw the initialize (it knows the client) and agreed with the early answer.
+    stdin.write('{"jsonrpc":"2.0","id":5,"method":"tools/list"}\n');
+    await until(() => lines.length === 5);
+    expect(lines.map((line) => (JSON.parse(line) as { id: number }).id).sort()).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    // The SDK saw the initialize (it knows the client) and agreed with both early answers.
     expect(server.getClientVersion()).toEqual(PLAIN.clientInfo);
     expect(logs).toEqual([]);
     await server.close();
