@@ -1,7 +1,8 @@
 // Start-up benchmark: how long a client waits for `execward mcp` to answer `initialize` (and then
 // `tools/list`), and how long `execward --version` takes, each against a bare node process doing
 // the same in the same run: a node script that answers every JSON-RPC request line with a fixed
-// result, and `node -e 0`. Runs are interleaved (one of each, repeated) so that load on a shared
+// result, and `node -e 0`. Also printed, without a baseline: when a first `true` call returns
+// (everything loaded, the sandbox probed and started). Runs are interleaved (one of each, repeated) so that load on a shared
 // machine falls on both sides alike; figures are medians, printed with their ratio.
 //
 // EXECWARD_STARTUP_COMPARE=/path/to/other/dist/cli/main.js adds another build of execward to the
@@ -29,6 +30,12 @@ const INITIALIZE = `${JSON.stringify({
 })}\n`;
 const INITIALIZED = `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`;
 const TOOLS_LIST = `${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })}\n`;
+const CALL_TRUE = `${JSON.stringify({
+  jsonrpc: "2.0",
+  id: 3,
+  method: "tools/call",
+  params: { name: "shell", arguments: { command: "true", workdir: HOME, login: false } },
+})}\n`;
 
 /** The baseline server: node itself, answering each request line as soon as it is read. */
 const BARE = path.join(HOME, "bare-server.mjs");
@@ -53,32 +60,33 @@ function elapsedMs(start) {
 }
 
 /**
- * Spawn to the `initialize` answer, then to the `tools/list` answer (sent right after the
- * first answer, as a client does).
+ * Spawn to the `initialize` answer, then to the `tools/list` answer (sent right after the first
+ * answer, as a client does), then to the answer of a first `true` call (sent after the list).
  */
 function handshake(args) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { env: ENV, stdio: ["pipe", "pipe", "ignore"] });
     let out = "";
-    let initialized;
+    const times = [];
     child.on("error", reject);
     child.on("exit", (code) => {
-      if (initialized === undefined || out.split("\n").length < 3)
+      if (times.length < 3)
         reject(new Error(`${args.join(" ")} exited (${code}) before answering`));
     });
     child.stdout.setEncoding("utf8").on("data", (chunk) => {
       out += chunk;
       const lines = out.split("\n").length - 1;
-      if (lines >= 1 && initialized === undefined) {
-        initialized = elapsedMs(start);
-        child.stdin.write(INITIALIZED + TOOLS_LIST);
+      while (times.length < Math.min(lines, 3)) {
+        times.push(elapsedMs(start));
+        if (times.length === 1) child.stdin.write(INITIALIZED + TOOLS_LIST);
+        if (times.length === 2) child.stdin.write(CALL_TRUE);
       }
-      if (lines >= 2) {
-        const listed = elapsedMs(start);
+      if (times.length === 3) {
         child.stdin.end();
         child.kill();
-        resolve({ initialized, listed });
+        const [initialized, listed, called] = times;
+        resolve({ initialized, listed, called });
       }
     });
     child.stdin.write(INITIALIZE);
@@ -121,17 +129,18 @@ export async function runStartupBench() {
       handshakes[name].push(await handshake(args));
     for (const [name, args] of Object.entries(versions)) versionTimes[name].push(await exits(args));
   }
-  const bareInit = median(handshakes.bare.map((h) => h.initialized));
-  const bareList = median(handshakes.bare.map((h) => h.listed));
+  const figure = (name, key) => median(handshakes[name].map((h) => h[key]));
+  const bareInit = figure("bare", "initialized");
+  const bareList = figure("bare", "listed");
   console.log(
     `  bare node answering the same lines: initialize ${bareInit.toFixed(1)} ms, then tools/list ${bareList.toFixed(1)} ms`,
   );
   for (const name of Object.keys(servers).filter((n) => n !== "bare")) {
     const label = name === "execward" ? "execward mcp" : `execward mcp (${compare})`;
-    const init = median(handshakes[name].map((h) => h.initialized));
-    const list = median(handshakes[name].map((h) => h.listed));
+    const init = figure(name, "initialized");
+    const list = figure(name, "listed");
     console.log(
-      `  ${label}: initialize ${init.toFixed(1)} ms (${(init / bareInit).toFixed(2)}x bare node), then tools/list ${list.toFixed(1)} ms (${(list / bareList).toFixed(2)}x)`,
+      `  ${label}: initialize ${init.toFixed(1)} ms (${(init / bareInit).toFixed(2)}x bare node), then tools/list ${list.toFixed(1)} ms (${(list / bareList).toFixed(2)}x), then a first \`true\` call (read-only sandbox) ${figure(name, "called").toFixed(1)} ms`,
     );
   }
   const bareVersion = median(versionTimes.bare);
