@@ -116,8 +116,9 @@ export async function runMcp(
     server.onclose = () => resolve();
   });
   await server.connect(transport);
-  // The SDK's stdio transport does not notice the client going away; end of stdin means it did.
-  process.stdin.once("end", () => void server.close());
+  // The SDK's stdio transport does not notice the client going away; end of stdin means it did
+  // (early-initialize.ts has been reading stdin since start-up: it may have ended already).
+  early.onInputEnd(() => void server.close());
   // A client that stops the server with a signal (the SDK's client sends SIGTERM on close) gets
   // the same orderly end: escalated programs killed, sandbox mount points removed.
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {

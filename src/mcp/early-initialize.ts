@@ -122,11 +122,13 @@ export class EarlyInitialize {
   /** Early answers by request id, until the SDK's own answer to the same request is seen. */
   readonly #pendingDuplicates = new Map<RequestId, Record<string, unknown>>();
   #ended = false;
+  readonly #endWaiters: (() => void)[] = [];
   #sink: PassThrough | undefined;
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
   readonly #onEnd = (): void => {
     this.#ended = true;
     this.#sink?.end();
+    for (const waiter of this.#endWaiters.splice(0)) waiter();
   };
 
   constructor(options: EarlyInitializeOptions) {
@@ -166,6 +168,15 @@ export class EarlyInitialize {
       },
     });
     return { input: sink, output: filter };
+  }
+
+  /**
+   * Calls `callback` once the client's input has ended (at once if it already has): the client
+   * went away, possibly before the server was ready.
+   */
+  onInputEnd(callback: () => void): void {
+    if (this.#ended) queueMicrotask(callback);
+    else this.#endWaiters.push(callback);
   }
 
   /** Stops reading (the server did not start); unread input stays unread. */

@@ -6,14 +6,21 @@
 // exactly one answer per request.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { locateBwrap } from "../../src/sandbox/bwrap-capabilities.js";
+import { requireInCi } from "../helpers/ci.js";
 import { CLI_PATH } from "../helpers/paths.js";
+
+const bwrapMissing = await locateBwrap(undefined, "/usr/bin:/bin").then(
+  () => undefined,
+  (error: unknown) => (error as Error).message,
+);
 
 let dir: string;
 let register: string;
@@ -51,14 +58,17 @@ interface Session {
 }
 
 let counter = 0;
-async function start(env: Record<string, string> = {}): Promise<Session> {
+async function start(
+  env: Record<string, string> = {},
+  sandbox = "danger-full-access",
+): Promise<Session> {
   counter++;
   const release = path.join(dir, `release-${counter}`);
   const log = path.join(dir, `log-${counter}`);
   await writeFile(log, "");
   const child = spawn(
     process.execPath,
-    ["--import", register, CLI_PATH, "mcp", "--sandbox", "danger-full-access"],
+    ["--import", register, CLI_PATH, "mcp", "--sandbox", sandbox],
     {
       env: {
         PATH: "/usr/bin:/bin",
@@ -184,4 +194,33 @@ describe("execward mcp start-up", () => {
     expect(session.stderr).toContain(file);
     expect(session.stderr).toMatch(/not a directory/);
   });
+
+  it.skipIf(requireInCi(bwrapMissing))(
+    "input that ends before the server is ready still closes it in order: no mount points left",
+    async () => {
+      const work = path.join(dir, "work-end");
+      await mkdir(work);
+      const session = await start({}, "workspace-write");
+      const exited = new Promise<number | null>((resolve) =>
+        session.child.once("exit", (code) => resolve(code)),
+      );
+      send(session, INITIALIZE);
+      send(session, { jsonrpc: "2.0", method: "notifications/initialized" });
+      send(session, {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "shell", arguments: { command: "sleep 5", workdir: work, login: false } },
+      });
+      session.child.stdin.end();
+      await until(() => session.held(), "the SDK import to be held");
+      await session.release();
+      expect(await exited).toBe(0);
+      // The end of input closed the server (the call was ended, its sandbox released and the
+      // mount points removed) rather than letting the process drift out without its cleanup.
+      expect(
+        [".git", ".codex", ".agents"].filter((name) => existsSync(path.join(work, name))),
+      ).toEqual([]);
+    },
+  );
 });

@@ -269,6 +269,8 @@ describe("EarlyInitialize over streams", () => {
     });
     stdin.end(`${JSON.stringify(initialize(PLAIN, 1))}\n`);
     await new Promise((r) => setTimeout(r, 10));
+    // Told even though the input ended before anyone asked.
+    await new Promise<void>((resolve) => early.onInputEnd(resolve));
     const { input } = early.handOver();
     const ended = new Promise<void>((resolve) => input.once("end", () => resolve()));
     input.resume();
