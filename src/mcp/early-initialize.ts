@@ -125,6 +125,11 @@ export class EarlyInitialize {
   readonly #endWaiters: (() => void)[] = [];
   #sink: PassThrough | undefined;
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
+  /** A read error on stdin: the SDK's transport reports it once connected, this log before. */
+  readonly #onError = (error: Error): void => {
+    if (this.#sink !== undefined) this.#sink.emit("error", error);
+    else this.#options.log(`reading stdin failed: ${error.message}`);
+  };
   readonly #onEnd = (): void => {
     this.#ended = true;
     this.#sink?.end();
@@ -135,6 +140,7 @@ export class EarlyInitialize {
     this.#options = options;
     options.input.on("data", this.#onData);
     options.input.once("end", this.#onEnd);
+    options.input.on("error", this.#onError);
   }
 
   /** True once an `initialize` was answered before the SDK loaded. */
@@ -183,6 +189,7 @@ export class EarlyInitialize {
   stop(): void {
     this.#options.input.off("data", this.#onData);
     this.#options.input.off("end", this.#onEnd);
+    this.#options.input.off("error", this.#onError);
     this.#options.input.pause();
   }
 

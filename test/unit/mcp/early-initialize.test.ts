@@ -277,4 +277,24 @@ describe("EarlyInitialize over streams", () => {
     await ended;
     early.stop();
   });
+
+  it("reports a read error on stdin (logged before the hand-over, to the SDK after) instead of crashing", async () => {
+    const stdin = new PassThrough();
+    const logs: string[] = [];
+    const early = new EarlyInitialize({
+      input: stdin,
+      output: lineSink().stream,
+      version: VERSION,
+      log: (m) => logs.push(m),
+    });
+    stdin.emit("error", new Error("read EIO"));
+    expect(logs).toEqual(["reading stdin failed: read EIO"]);
+    const errors: Error[] = [];
+    const server = await sdkServer(early.handOver());
+    server.onerror = (error) => errors.push(error);
+    stdin.emit("error", new Error("read ECONNRESET"));
+    expect(errors.map((error) => error.message)).toEqual(["read ECONNRESET"]);
+    await server.close();
+    early.stop();
+  });
 });
