@@ -69,6 +69,8 @@ export interface NativePaths {
   readonly sandboxInit: string;
   /** execward-escalated-launcher: starts an escalated program from the judged inode. */
   readonly launcher: string;
+  /** execward-exec-supervisor: the kernel exec backstop, outside the sandbox. */
+  readonly supervisor: string;
 }
 
 export function nativePaths(): NativePaths {
@@ -77,6 +79,7 @@ export function nativePaths(): NativePaths {
     wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
     sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
     launcher: `${PACKAGE_ROOT}build/native/execward-escalated-launcher`,
+    supervisor: `${PACKAGE_ROOT}build/native/execward-exec-supervisor`,
   };
   for (const path of Object.values(paths)) {
     if (!existsSync(path)) {
