@@ -56,6 +56,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,34 +226,139 @@ struct process {
 
 enum found { FOUND, MISSING, UNRESOLVABLE };
 
-/*
- * Opens `path` (absolute in the process's view) as the process's kernel would find it. A magic
- * link the process names (/dev/fd/N, /proc/self/fd/N, /dev/stdin) is followed through
- * /proc/<pid>/fd/N; any other magic link cannot be followed from outside (UNRESOLVABLE).
- */
-static enum found open_in_view(struct process *p, const char *path, int *fd) {
-  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  *fd = (int)syscall(SYS_openat2, p->root, path, &how, sizeof how);
-  if (*fd >= 0) return FOUND;
-  if (errno == ENOENT || errno == ENOTDIR) return MISSING;
-  if (errno != ELOOP && errno != EXDEV) return UNRESOLVABLE;
-  static const char *const prefixes[] = {"/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/", NULL};
-  long number = -1;
-  for (int i = 0; prefixes[i] != NULL; i++) {
-    size_t n = strlen(prefixes[i]);
-    if (strncmp(path, prefixes[i], n) != 0) continue;
-    char *end = NULL;
-    errno = 0;
-    number = strtol(path + n, &end, 10);
-    if (errno != 0 || end == path + n || *end != '\0' || number < 0) number = -1;
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+static int on_procfs(int fd) {
+  struct statfs fs;
+  return fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The process's thread-group id and thread id in its own pid namespace (last of NStgid, NSpid). */
+static int ns_ids(pid_t pid, long *tgid, long *tid, long *host_tgid) {
+  char file[64], text[4096];
+  snprintf(file, sizeof file, "/proc/%d/status", (int)pid);
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  text[n] = '\0';
+  const char *names[] = {"\nNStgid:", "\nNSpid:", "\nTgid:"};
+  long *values[] = {tgid, tid, host_tgid};
+  for (int i = 0; i < 3; i++) {
+    const char *line = strstr(text, names[i]);
+    if (line == NULL) return -1;
+    line += strlen(names[i]);
+    long last = -1;
+    for (;;) {
+      char *end = NULL;
+      long v = strtol(line, &end, 10);
+      if (end == line) break;
+      last = v;
+      line = end;
+    }
+    if (last <= 0) return -1;
+    *values[i] = last;
   }
-  if (strcmp(path, "/dev/stdin") == 0) number = 0;
-  if (number < 0) return UNRESOLVABLE;
-  char link[64];
-  snprintf(link, sizeof link, "/proc/%d/fd/%ld", (int)p->pid, number);
-  *fd = open(link, O_PATH | O_CLOEXEC);
-  if (*fd >= 0) return FOUND;
-  return errno == ENOENT ? MISSING : UNRESOLVABLE;
+  return 0;
+}
+
+/*
+ * Opens `start` (absolute in the process's view) as the process's kernel would find it: one
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) walk at a time, each symlink read and followed
+ * here. Two kinds of link mean something else to this process than to the exec'ing one, and are
+ * followed as the exec'ing process would: procfs's `self` and `thread-self` (its own pid in the
+ * sandbox's pid namespace), and procfs magic links of its own (/proc/<its pid>/fd/N, exe), opened
+ * through /proc/<pid> on the host. Any other magic link cannot be followed from outside
+ * (UNRESOLVABLE). MISSING is only returned when a walk without any symlink hit a missing name, so
+ * the kernel fails the exec in the same way.
+ */
+static enum found open_in_view(struct process *p, const char *start, int *fd) {
+  char path[PATH_MAX];
+  if (strlen(start) >= sizeof path) return UNRESOLVABLE;
+  strcpy(path, start);
+  for (int hops = 0; hops <= 40; hops++) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+    *fd = (int)syscall(SYS_openat2, p->root, path, &how, sizeof how);
+    if (*fd >= 0) return FOUND;
+    if (errno == ENOENT || errno == ENOTDIR) return MISSING;
+    if (errno != ELOOP) return UNRESOLVABLE;
+    /* The first symlink on the way: find it, read it, splice its target in. */
+    size_t len = strlen(path), i = 0;
+    int followed = 0;
+    while (i < len && !followed) {
+      size_t j = i;
+      while (j < len && path[j] == '/') j++;
+      size_t k = j;
+      while (k < len && path[k] != '/') k++;
+      if (k == j) break;
+      char prefix[PATH_MAX];
+      memcpy(prefix, path, k);
+      prefix[k] = '\0';
+      struct open_how link_how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                  .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+      int link_fd = (int)syscall(SYS_openat2, p->root, prefix, &link_how, sizeof link_how);
+      if (link_fd < 0) return errno == ENOENT || errno == ENOTDIR ? MISSING : UNRESOLVABLE;
+      struct stat st;
+      if (fstat(link_fd, &st) != 0 || !S_ISLNK(st.st_mode)) {
+        close(link_fd);
+        i = k;
+        continue;
+      }
+      char parent[PATH_MAX];
+      memcpy(parent, path, j);
+      parent[j] = '\0';
+      const char *name = prefix + j;
+      struct open_how dir_how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+      int dir_fd = (int)syscall(SYS_openat2, p->root, j == 0 ? "/" : parent, &dir_how, sizeof dir_how);
+      struct stat dir_st;
+      int in_proc = dir_fd >= 0 && on_procfs(dir_fd) && fstat(dir_fd, &dir_st) == 0;
+      if (dir_fd >= 0) close(dir_fd);
+      char target[PATH_MAX];
+      long tgid = 0, tid = 0, host_tgid = 0;
+      if (in_proc && dir_st.st_ino == 1 && (strcmp(name, "self") == 0 || strcmp(name, "thread-self") == 0)) {
+        close(link_fd);
+        if (ns_ids(p->pid, &tgid, &tid, &host_tgid) != 0) return UNRESOLVABLE;
+        if (strcmp(name, "self") == 0)
+          snprintf(target, sizeof target, "%ld", tgid);
+        else
+          snprintf(target, sizeof target, "%ld/task/%ld", tgid, tid);
+      } else if (in_proc) {
+        /* A magic link (fd/N, exe, cwd...): only the exec'ing process's own, and only to its end. */
+        close(link_fd);
+        if (ns_ids(p->pid, &tgid, &tid, &host_tgid) != 0) return UNRESOLVABLE;
+        char own[64], own_fd[64];
+        snprintf(own, sizeof own, "/proc/%ld/", tgid);
+        snprintf(own_fd, sizeof own_fd, "/proc/%ld/fd/", tgid);
+        const char *rest = prefix + strlen(own);
+        if (path[k] != '\0' || strncmp(prefix, own, strlen(own)) != 0 ||
+            (strcmp(rest, "exe") != 0 && strncmp(prefix, own_fd, strlen(own_fd)) != 0))
+          return UNRESOLVABLE;
+        char host[PATH_MAX];
+        snprintf(host, sizeof host, "/proc/%ld/%s", host_tgid, rest);
+        *fd = open(host, O_PATH | O_CLOEXEC);
+        if (*fd >= 0) return FOUND;
+        return UNRESOLVABLE;
+      } else {
+        ssize_t n = readlinkat(link_fd, "", target, sizeof target - 1);
+        close(link_fd);
+        if (n <= 0) return UNRESOLVABLE;
+        target[n] = '\0';
+      }
+      char next[PATH_MAX];
+      /* `parent` ends with its slashes ("/proc/"), or is empty for a link at the top. */
+      int written = target[0] == '/' ? snprintf(next, sizeof next, "%s%s", target, path + k)
+                                     : snprintf(next, sizeof next, "%s%s%s", j == 0 ? "/" : parent, target, path + k);
+      if (written < 0 || (size_t)written >= sizeof next) return UNRESOLVABLE;
+      strcpy(path, next);
+      followed = 1;
+    }
+    if (!followed) return UNRESOLVABLE;
+  }
+  return UNRESOLVABLE;
 }
 
 /* 0: #! found (interpreter in out), 1: none, -1: cannot read it. */

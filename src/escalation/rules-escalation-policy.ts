@@ -44,6 +44,7 @@ import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escala
 import { escalationEnvFor } from "./escalated-env.js";
 import { gitConfigExposure } from "./git-exposure.js";
 import { isLoaderName, loadedProgramIndex } from "./loader-invocation.js";
+import { appletCommand, isMultiCallName } from "./multi-call.js";
 import type { ProgramInspection } from "./program-inspection.js";
 
 export interface RulesEscalationPolicyOptions {
@@ -267,6 +268,12 @@ function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Jud
         rest: request.argv.slice(index + 1),
         onHost: false,
       });
+  }
+  // `busybox rm f` runs rm inside busybox: judged as `rm f` too.
+  if (candidates.some((candidate) => isMultiCallName(candidate.name))) {
+    const applet = appletCommand(request.argv);
+    if (applet !== undefined)
+      candidates.push({ name: applet[0] as string, rest: applet.slice(1), onHost: false });
   }
   let decision: Decision | undefined;
   let hostDecision: Decision | undefined;
