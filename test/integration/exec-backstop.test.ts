@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { requireInCi } from "../helpers/ci.js";
 import { runIntercepted } from "../helpers/intercepted.js";
-import { REPO_ROOT } from "../helpers/paths.js";
+import { CLI_PATH, REPO_ROOT } from "../helpers/paths.js";
 import { runCli, type CliResult } from "../helpers/run-cli.js";
 import { hasTool, launcher, sandboxUnavailable } from "../helpers/sandbox.js";
 
@@ -283,6 +283,41 @@ describe.skipIf(requireInCi(unavailable))(
         expect(readdirSync("/proc/self/fd").length).toBe(fdsBefore);
         expect(supervisorsAlive()).toEqual([]);
       }, 180_000);
+
+      it("a kernel without user notification: the command runs with the hook only, and says so once", async () => {
+        const wrapper = path.join(tools, "no-user-notif");
+        execFileSync("gcc", [
+          "-O2",
+          "-o",
+          wrapper,
+          path.join(REPO_ROOT, "test/fixtures/attacks/no-user-notif.c"),
+        ]);
+        const rulesFile = path.join(home, "test.rules");
+        await writeFile(rulesFile, FORBID_RM);
+        const result = spawnSync(
+          wrapper,
+          [
+            process.execPath,
+            CLI_PATH,
+            "run",
+            "--no-discover",
+            "--rules",
+            rulesFile,
+            "--",
+            `${H()} execv /bin/echo echo first; ${H()} execv /bin/echo echo second; rm victim`,
+          ],
+          { cwd: workspace, env: env(), encoding: "utf8" },
+        );
+        expect(result.stdout).toContain("first");
+        expect(result.stdout).toContain("second");
+        const notes =
+          result.stderr.split("the kernel exec backstop is off for this command").length - 1;
+        expect(notes, result.stderr).toBe(1);
+        expect(result.stderr).toContain("execs are judged by the exec hook only");
+        // The hook still holds for what it sees.
+        expect(result.stderr).toContain(DENIED);
+        expect(existsSync(path.join(workspace, "victim"))).toBe(true);
+      });
 
       it("the kernel fails an exec once the listener is gone (ENOSYS): a dead supervisor lets nothing run", async () => {
         const probe = path.join(tools, "listener-gone");
