@@ -6,12 +6,17 @@
 //   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
 //   escalated            every exec is escalated: inspected, verified on the host, started by
 //                        the launcher outside (budget: <= 2x a bare exec, i.e. plain bash's loop)
+//   sandboxed            the same fast-path loop in bwrap, kernel exec backstop off and on
+//                        (runs interleaved; budget: the backstop adds <= 100 us per exec), in
+//                        bash (hook + backstop) and in static busybox sh (backstop only)
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
+import { loadFdPassing, nativePaths } from "../dist/escalation/native-addon.js";
+import { LinuxSandbox } from "../dist/sandbox/linux-sandbox.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
 import { parsePolicy } from "../dist/policy/index.js";
 
@@ -33,7 +38,14 @@ function timePlain(shell) {
   });
 }
 
-async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP) {
+async function timeIntercepted(
+  shell,
+  mode,
+  askList,
+  action = "run",
+  loop = LOOP,
+  sandboxed = undefined,
+) {
   const policy = parsePolicy(
     [{ name: "bench.rules", text: `prefix_rule(pattern=["rm"], decision="forbidden")` }],
     {
@@ -41,6 +53,16 @@ async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP
     },
   );
   let asked = 0;
+  const sandbox =
+    sandboxed === undefined
+      ? undefined
+      : await sandboxed.launcher.prepare({
+          policy: { type: "read-only", access: { type: "full-access" }, network_access: false },
+          policyCwd: "/",
+          commandCwd: "/",
+          tmpdir: undefined,
+          required: [shell],
+        });
   const start = process.hrtime.bigint();
   const run = startInterceptedRun({
     command: loop,
@@ -57,11 +79,43 @@ async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP
     },
     askList: askList === "computed" ? computeAskList(policy, false) : undefined,
     stdio: "pipe",
+    ...(sandbox === undefined ? {} : { sandbox, execBackstop: sandboxed.backstop }),
   });
   run.child.stdout.resume();
   run.child.stderr.resume();
   await run.exit;
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, asked };
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await run.cleanedUp;
+  return { ms, asked };
+}
+
+/** Backstop off and on, run alternately (the machine's load drifts), medians of each. */
+async function sandboxedPair(shell, loop) {
+  const launcher = new LinuxSandbox({
+    init: nativePaths().sandboxInit,
+    pathEnv: "/usr/bin:/bin",
+    locks: loadFdPassing(),
+  });
+  try {
+    await launcher.capabilities();
+  } catch (error) {
+    return { skipped: String(error) };
+  }
+  const off = [];
+  const on = [];
+  for (let i = 0; i < 5; i++) {
+    for (const [backstop, into] of [
+      [false, off],
+      [true, on],
+    ])
+      into.push(
+        (await timeIntercepted(shell, "preload", "computed", "run", loop, { launcher, backstop }))
+          .ms,
+      );
+  }
+  await launcher.flush?.();
+  const mid = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { off: mid(off), on: mid(on) };
 }
 
 async function median(times, fn) {
@@ -108,6 +162,27 @@ export async function runExecBench() {
   console.log(
     `  escalated, every exec run outside: ${((escalated.ms / escalatedExecs) * 1000).toFixed(0)} us per exec against ${((plainShort / escalatedExecs) * 1000).toFixed(0)} us bare (${(escalated.ms / plainShort).toFixed(2)}x)  [budget <= 2x]`,
   );
+  for (const [name, shell] of [
+    ["bash (hook + backstop)", "/bin/bash"],
+    ["static busybox sh (backstop only)", "/bin/busybox"],
+  ]) {
+    if (!existsSync(shell)) {
+      console.log(`  sandboxed, ${name}: skipped (${shell} is not installed)`);
+      continue;
+    }
+    const loop =
+      shell === "/bin/busybox"
+        ? `exec /bin/busybox sh -c 'for i in $(seq ${EXECS}); do /bin/true; done'`
+        : LOOP;
+    const pair = await sandboxedPair("/bin/bash", loop);
+    if (pair.skipped !== undefined) {
+      console.log(`  sandboxed: skipped (${pair.skipped})`);
+      break;
+    }
+    console.log(
+      `  sandboxed, ${name}, fast path: backstop off ${pair.off.toFixed(0)} ms, on ${pair.on.toFixed(0)} ms: the backstop adds ${(((pair.on - pair.off) / EXECS) * 1000).toFixed(0)} us per exec  [budget <= 100 us]`,
+    );
+  }
   if (existsSync(PATCHED_BASH) && process.arch === "x64") {
     const patchedPlain = await median(3, () => timePlain(PATCHED_BASH));
     console.log(`  upstream patched bash, no wrapper (baseline): ${patchedPlain.toFixed(0)} ms`);

@@ -58,6 +58,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +109,11 @@ static void answer(uint64_t id, int allow) {
   }
 }
 
+/* Continues an exec, once what was read about it is known to be its own (not a recycled pid). */
+static void answer_if_alive(uint64_t id) {
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) answer(id, 1);
+}
+
 static void report_denial(const char *file, const char *reason, size_t reason_len) {
   char line[2048];
   int n = snprintf(line, sizeof line, "Execution denied: %.*s (%s, stopped by execward's exec backstop)\n",
@@ -122,13 +128,20 @@ static void deny(uint64_t id, const char *file, const char *reason) {
 
 /* ------------------------------------------------------------------ reading the process */
 
+/* Reads len bytes of process `pid` at `addr` (process_vm_readv); how many were read, or -1. */
+static ssize_t read_memory(pid_t pid, uint64_t addr, void *out, size_t len) {
+  struct iovec local = {.iov_base = out, .iov_len = len};
+  struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
+  return process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
 /* Reads a NUL-terminated string at `addr` into out (cap bytes); its length, or -1. */
-static long read_string(int mem, uint64_t addr, char *out, size_t cap) {
+static long read_string(pid_t pid, uint64_t addr, char *out, size_t cap) {
   size_t got = 0;
   while (got < cap) {
     size_t chunk = 4096 - ((addr + got) & 4095);
     if (chunk > cap - got) chunk = cap - got;
-    ssize_t n = pread(mem, out + got, chunk, (off_t)(addr + got));
+    ssize_t n = read_memory(pid, addr + got, out + got, chunk);
     if (n <= 0) return -1;
     void *nul = memchr(out + got, '\0', (size_t)n);
     if (nul != NULL) return (long)((char *)nul - out);
@@ -145,7 +158,7 @@ struct exec_args {
 };
 
 /* Reads argv (NULL-terminated pointer array at `addr`); 0, or -1 (unreadable or too large). */
-static int read_argv(int mem, uint64_t addr, struct exec_args *a) {
+static int read_argv(pid_t mem, uint64_t addr, struct exec_args *a) {
   a->argc = 0;
   a->used = 0;
   if (addr == 0) {
@@ -154,10 +167,10 @@ static int read_argv(int mem, uint64_t addr, struct exec_args *a) {
   }
   for (;;) {
     uint64_t ptrs[64];
-    ssize_t n = pread(mem, ptrs, sizeof ptrs, (off_t)addr);
+    ssize_t n = read_memory(mem, addr, ptrs, sizeof ptrs);
     if (n < (ssize_t)sizeof(uint64_t)) {
       /* The array may end near the end of a mapping: one pointer at a time. */
-      n = pread(mem, ptrs, sizeof(uint64_t), (off_t)addr);
+      n = read_memory(mem, addr, ptrs, sizeof(uint64_t));
       if (n != (ssize_t)sizeof(uint64_t)) return -1;
     }
     size_t count = (size_t)n / sizeof(uint64_t);
@@ -221,8 +234,20 @@ static int join(char *out, size_t size, const char *dir, const char *name) {
 struct process {
   pid_t pid;
   int root;           /* O_PATH of /proc/<pid>/root */
-  char cwd[PATH_MAX]; /* its working directory, in its view */
+  int cwd_read;       /* cwd below was read (it is read only when needed) */
+  char cwd[PATH_MAX]; /* its working directory, in its view; "" when unknown */
 };
+
+static const char *cwd_of(struct process *p) {
+  if (!p->cwd_read) {
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/cwd", (int)p->pid);
+    ssize_t n = readlink(link, p->cwd, sizeof p->cwd - 1);
+    p->cwd[n < 0 ? 0 : n] = '\0';
+    p->cwd_read = 1;
+  }
+  return p->cwd;
+}
 
 enum found { FOUND, MISSING, UNRESOLVABLE };
 
@@ -276,6 +301,14 @@ static int ns_ids(pid_t pid, long *tgid, long *tid, long *host_tgid) {
  * the kernel fails the exec in the same way.
  */
 static enum found open_in_view(struct process *p, const char *start, int *fd) {
+  /*
+   * First one walk that follows ordinary symlinks: what it finds is what the kernel finds (a
+   * procfs `self` link leads nowhere for a process outside the sandbox's pid namespace, and
+   * magic links are refused), so only a failure needs the careful walk below.
+   */
+  struct open_how quick = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  *fd = (int)syscall(SYS_openat2, p->root, start, &quick, sizeof quick);
+  if (*fd >= 0) return FOUND;
   char path[PATH_MAX];
   if (strlen(start) >= sizeof path) return UNRESOLVABLE;
   strcpy(path, start);
@@ -405,7 +438,7 @@ static int must_ask(struct process *p, int fd, const char *named, char *canonica
       break;
     }
     char absolute[PATH_MAX];
-    if (interpreter[0] != '/' && join(absolute, sizeof absolute, p->cwd, interpreter) != 0) {
+    if (interpreter[0] != '/' && join(absolute, sizeof absolute, cwd_of(p), interpreter) != 0) {
       ask = 1;
       break;
     }
@@ -568,29 +601,17 @@ static void judge(struct seccomp_notif *n) {
   int flags = is_execveat ? (int)n->data.args[4] : 0;
 
   char proc[64];
-  snprintf(proc, sizeof proc, "/proc/%d/mem", (int)pid);
-  int mem = open(proc, O_RDONLY | O_CLOEXEC);
-  struct process p = {.pid = pid, .root = -1};
+  struct process p = {.pid = pid, .root = -1, .cwd_read = 0};
   snprintf(proc, sizeof proc, "/proc/%d/root", (int)pid);
   p.root = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  snprintf(proc, sizeof proc, "/proc/%d/cwd", (int)pid);
-  ssize_t cwd_len = readlink(proc, p.cwd, sizeof p.cwd - 1);
   char path[PATH_MAX];
-  long path_len = mem < 0 ? -1 : read_string(mem, path_addr, path, sizeof path);
-  int argv_ok = mem >= 0 && read_argv(mem, argv_addr, &args) == 0;
-  if (mem >= 0) close(mem);
-  /* Everything read above belongs to this exec only if the notification is still alive. */
-  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
+  long path_len = read_string(pid, path_addr, path, sizeof path);
+  if (p.root < 0 || path_len < 0) {
     if (p.root >= 0) close(p.root);
+    deny(id, path_len < 0 ? "(unreadable)" : path, "execward cannot read this exec's program");
     return;
   }
-  if (p.root < 0 || cwd_len <= 0 || path_len < 0 || !argv_ok) {
-    if (p.root >= 0) close(p.root);
-    deny(id, path_len < 0 ? "(unreadable)" : path, "execward cannot read this exec's program or arguments");
-    return;
-  }
-  p.cwd[cwd_len] = '\0';
-
+  int argv_read = 0;
   /* The program's absolute name in its view, and its open file. */
   char named[PATH_MAX];
   int fd = -1;
@@ -602,7 +623,7 @@ static void judge(struct seccomp_notif *n) {
     found = fd >= 0 ? FOUND : MISSING;
     if (fd >= 0) fd_link(fd, named, sizeof named);
   } else {
-    const char *dir = p.cwd;
+    const char *dir = path[0] == '/' ? "/" : cwd_of(&p);
     char dir_buf[PATH_MAX];
     if (path[0] != '/' && dirfd != AT_FDCWD) {
       char link[64];
@@ -627,6 +648,12 @@ static void judge(struct seccomp_notif *n) {
   int ask = 1;
   for (int depth = 0; found == FOUND; depth++) {
     ask = must_ask(&p, fd, named, canonical, sizeof canonical);
+    if (!ew_is_loader_name(base_of(named)) && !ew_is_loader_name(base_of(canonical))) break;
+    if (!argv_read && read_argv(pid, argv_addr, &args) != 0) {
+      found = UNRESOLVABLE;
+      break;
+    }
+    argv_read = 1;
     int loaded = ew_loader_program(named, canonical, args.argv + first_arg);
     if (loaded == EW_LOADER_NONE) break;
     close(fd);
@@ -641,7 +668,7 @@ static void judge(struct seccomp_notif *n) {
     const char *program = args.argv[first_arg];
     if (program[0] == '/') {
       snprintf(named, sizeof named, "%s", program);
-    } else if (join(named, sizeof named, p.cwd, program) != 0) {
+    } else if (join(named, sizeof named, cwd_of(&p), program) != 0) {
       found = UNRESOLVABLE;
       break;
     }
@@ -651,19 +678,21 @@ static void judge(struct seccomp_notif *n) {
   }
   if (fd >= 0) close(fd);
   close(p.root);
-  if (found == MISSING) {
-    /* Nothing there: the kernel fails this exec itself (ENOENT, ENOTDIR). */
-    answer(id, 1);
+  if (found == MISSING || !ask) {
+    /* Nothing there (the kernel fails this exec itself: ENOENT, ENOTDIR), or nothing to ask. */
+    answer_if_alive(id);
     return;
   }
-  if (!ask) {
-    answer(id, 1);
-    return;
-  }
-  if (first_arg >= args.argc) {
+  if ((!argv_read && read_argv(pid, argv_addr, &args) != 0) || first_arg >= args.argc) {
     deny(id, named, "execward cannot read this exec's arguments");
     return;
   }
+  if (cwd_of(&p)[0] != '/') {
+    deny(id, named, "execward cannot read this exec's working directory");
+    return;
+  }
+  /* What was read belongs to this exec only if the notification is still alive (not a recycled pid). */
+  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return;
   ask_server(id, pid, named, canonical, p.cwd, &args, first_arg);
 }
 
