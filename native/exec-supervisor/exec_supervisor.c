@@ -109,9 +109,13 @@ static void answer(uint64_t id, int allow) {
   }
 }
 
-/* Continues an exec, once what was read about it is known to be its own (not a recycled pid). */
-static void answer_if_alive(uint64_t id) {
-  if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) answer(id, 1);
+/*
+ * Continues an exec. No SECCOMP_IOCTL_NOTIF_ID_VALID first: if the process died and its pid was
+ * recycled while it was being read, the answer goes to a notification that no longer exists,
+ * and the kernel drops it (ENOENT); nothing else was done with what was read.
+ */
+static void continue_exec(uint64_t id) {
+  answer(id, 1);
 }
 
 static void report_denial(const char *file, const char *reason, size_t reason_len) {
@@ -680,7 +684,7 @@ static void judge(struct seccomp_notif *n) {
   close(p.root);
   if (found == MISSING || !ask) {
     /* Nothing there (the kernel fails this exec itself: ENOENT, ENOTDIR), or nothing to ask. */
-    answer_if_alive(id);
+    continue_exec(id);
     return;
   }
   if ((!argv_read && read_argv(pid, argv_addr, &args) != 0) || first_arg >= args.argc) {
