@@ -39,7 +39,8 @@
  *   response  id \0 ("continue" | "deny") \0 message
  * Names are bytes (the server keeps non-UTF-8 losslessly); `resolved` may be empty.
  *
- * When bwrap ends, this exits the same way (its status, or its signal).
+ * When bwrap ends, this exits the same way (its status, or its signal). When execward dies, this
+ * dies too (PR_SET_PDEATHSIG), and bwrap with it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -778,6 +780,9 @@ int main(int argc, char **argv) {
   if (i + 1 >= argc || server_fd < 0 || listener_fd < 0 || listener_fd == server_fd ||
       fcntl(server_fd, F_SETFD, FD_CLOEXEC) != 0)
     die("usage: execward-exec-supervisor --server <fd> --listener-fd <n> [--ask <list>] -- <program> [args...]", 0);
+  /* Dies with execward (then bwrap dies with this, --die-with-parent): nothing outlives it. */
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(FAILURE_EXIT_STATUS);
   args.arena = malloc(ARG_BYTES);
   if (args.arena == NULL) die("out of memory", ENOMEM);
 
