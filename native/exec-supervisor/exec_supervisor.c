@@ -244,12 +244,33 @@ struct process {
   char cwd[PATH_MAX]; /* its working directory, in its view; "" when unknown */
 };
 
+/*
+ * The path, in the process's view, of the directory behind the magic link `link` (its cwd, or an
+ * execveat descriptor): the link's text, kept only if it leads, in that view, to the same
+ * directory. "" otherwise (a deleted directory, one outside its root): relative names are then
+ * not resolved from a guess.
+ */
+static void directory_in_view(struct process *p, const char *link, char *out, size_t size) {
+  ssize_t n = readlink(link, out, size - 1);
+  out[n < 0 ? 0 : n] = '\0';
+  if (out[0] != '/') {
+    out[0] = '\0';
+    return;
+  }
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, p->root, out, &how, sizeof how);
+  struct stat viewed, real;
+  int same = fd >= 0 && fstat(fd, &viewed) == 0 && stat(link, &real) == 0 && viewed.st_dev == real.st_dev &&
+             viewed.st_ino == real.st_ino;
+  if (fd >= 0) close(fd);
+  if (!same) out[0] = '\0';
+}
+
 static const char *cwd_of(struct process *p) {
   if (!p->cwd_read) {
     char link[64];
     snprintf(link, sizeof link, "/proc/%d/cwd", (int)p->pid);
-    ssize_t n = readlink(link, p->cwd, sizeof p->cwd - 1);
-    p->cwd[n < 0 ? 0 : n] = '\0';
+    directory_in_view(p, link, p->cwd, sizeof p->cwd);
     p->cwd_read = 1;
   }
   return p->cwd;
@@ -634,8 +655,7 @@ static void judge(struct seccomp_notif *n) {
     if (path[0] != '/' && dirfd != AT_FDCWD) {
       char link[64];
       snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, dirfd);
-      ssize_t k = readlink(link, dir_buf, sizeof dir_buf - 1);
-      dir_buf[k < 0 ? 0 : k] = '\0';
+      directory_in_view(&p, link, dir_buf, sizeof dir_buf);
       dir = dir_buf;
     }
     if (path[0] == '/') {
@@ -698,8 +718,11 @@ static void judge(struct seccomp_notif *n) {
     return;
   }
   /* What was read belongs to this exec only if the notification is still alive (not a recycled pid). */
+  /* The server knows processes (the hook's requests come from one): the thread's group leader. */
+  long ns_tgid = 0, ns_tid = 0, host_tgid = 0;
+  if (ns_ids(pid, &ns_tgid, &ns_tid, &host_tgid) != 0) host_tgid = pid;
   if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) return;
-  ask_server(id, pid, named, canonical, p.cwd, &args, first_arg);
+  ask_server(id, (pid_t)host_tgid, named, canonical, p.cwd, &args, first_arg);
 }
 
 /* ------------------------------------------------------------------ start-up */
