@@ -703,6 +703,7 @@ static void judge(struct seccomp_notif *n) {
     ask = 1;
   }
   if (fd >= 0) close(fd);
+  if (found != MISSING && ask) (void)cwd_of(&p); /* the server needs it; read while root is open */
   close(p.root);
   if (found == MISSING || !ask) {
     /* Nothing there (the kernel fails this exec itself: ENOENT, ENOTDIR), or nothing to ask. */
