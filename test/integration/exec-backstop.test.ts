@@ -284,6 +284,20 @@ describe.skipIf(requireInCi(unavailable))(
         expect(supervisorsAlive()).toEqual([]);
       }, 180_000);
 
+      it("nothing in the sandbox holds the listener or the supervisor's channel", async () => {
+        const result = await execward(
+          FORBID_RM,
+          `for fd in /proc/$$/fd/*; do echo "$fd -> $(readlink $fd)"; done; ${H()} execv /bin/echo echo ran`,
+        );
+        expect(result.stdout).toContain("ran");
+        expect(result.stdout).not.toContain("seccomp");
+        const fds = [...result.stdout.matchAll(/\/fd\/(\d+) ->/g)].map((m) => Number(m[1]));
+        expect(fds).toContain(0);
+        // 5: the supervisor's channel to execward, 6: the listener's way out (the init closed it).
+        expect(fds).not.toContain(5);
+        expect(fds).not.toContain(6);
+      });
+
       it("a kernel without user notification: the command runs with the hook only, and says so once", async () => {
         const wrapper = path.join(tools, "no-user-notif");
         execFileSync("gcc", [
