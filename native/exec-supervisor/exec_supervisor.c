@@ -556,6 +556,31 @@ too_big:
   deny(id, file, "the command line is too large for execward to judge");
 }
 
+/*
+ * Tells the server that the exec behind a pending question is gone (the process was killed while
+ * it waited): a prompt for it can be withdrawn. Frame: "cancel" \0 id \0.
+ */
+static void withdraw_dead(void) {
+  for (int i = 0; i < MAX_PENDING && !server_gone; i++) {
+    if (!pending[i].used) continue;
+    uint64_t id = pending[i].notif_id;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) continue;
+    pending[i].used = 0;
+    char cancel[64];
+    int n = snprintf(cancel + 4, sizeof cancel - 4, "cancel%c%llu%c", 0, (unsigned long long)id, 0);
+    uint32_t body = (uint32_t)n;
+    memcpy(cancel, &body, 4);
+    if (send_all(server_fd, cancel, 4 + (size_t)n) != 0) server_gone = 1;
+  }
+}
+
+static int any_pending(void) {
+  for (int i = 0; i < MAX_PENDING; i++) {
+    if (pending[i].used) return 1;
+  }
+  return 0;
+}
+
 static char inbox[FRAME_CAP + 4];
 static size_t inbox_len;
 
@@ -861,10 +886,14 @@ int main(int argc, char **argv) {
     struct pollfd fds[3] = {{.fd = pidfd, .events = POLLIN},
                             {.fd = server_gone ? -1 : server_fd, .events = POLLIN},
                             {.fd = listener, .events = POLLIN}};
-    if (poll(fds, 3, -1) < 0) {
+    /* While questions wait (a human may be asked), look every second for execs that died. */
+    int waiting = listener >= 0 && any_pending();
+    int ready = poll(fds, 3, waiting ? 1000 : -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       die("poll", errno);
     }
+    if (waiting) withdraw_dead();
     if (fds[2].revents & POLLIN) {
       memset(notif, 0, notif_size);
       if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, notif) == 0) judge(notif);

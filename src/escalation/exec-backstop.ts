@@ -16,10 +16,13 @@
  *   the command's stderr. Any error deciding is a deny.
  * - An exec the hook already had judged "run" (same pid, same inode in its view, same argv:
  *   recent-runs.ts) is not asked again: no second prompt.
+ * - An exec that dies while its question waits (the supervisor sends "cancel", id) aborts its
+ *   decision: a pending prompt is withdrawn, as for a hook's requester that went away.
  * - Bad frames end the channel (the supervisor then denies every exec it would ask about).
  *
  * Wire format: frames of u32 little-endian length + payload.
  *   supervisor -> here  id \0 pid \0 file \0 resolved \0 workdir \0 argv[0] \0 argv[1] \0 ...
+ *   supervisor -> here  "cancel" \0 id \0     (that exec is gone)
  *   here -> supervisor  id \0 ("continue" | "deny") \0 message
  */
 import path from "node:path";
@@ -81,6 +84,13 @@ export function parseQuestion(payload: Buffer): BackstopQuestion | undefined {
   };
 }
 
+/** The id of a "cancel" frame (that exec is gone), or undefined for any other payload. */
+export function parseCancel(payload: Buffer): string | undefined {
+  const text = payload.toString("latin1");
+  const match = /^cancel\0(\d+)\0$/.exec(text);
+  return match?.[1];
+}
+
 export function encodeAnswer(id: string, decision: EscalationDecision): Buffer {
   const body = Buffer.concat([
     Buffer.from(`${id}\0${decision.action === "deny" ? "deny" : "continue"}\0`),
@@ -98,6 +108,8 @@ export class ExecBackstop {
   private buffered = Buffer.alloc(0);
   private outgoing: Buffer[] = [];
   private readonly abort = new AbortController();
+  /** Questions being decided, by id, each abortable on its own. */
+  private readonly open = new Map<string, AbortController>();
   private closed = false;
   private readonly log: (message: string) => void;
 
@@ -163,6 +175,11 @@ export class ExecBackstop {
         if (this.buffered.length < 4 + length) break;
         const payload = this.buffered.subarray(4, 4 + length);
         this.buffered = this.buffered.subarray(4 + length);
+        const cancelled = parseCancel(payload);
+        if (cancelled !== undefined) {
+          this.open.get(cancelled)?.abort();
+          continue;
+        }
         const question = parseQuestion(Buffer.from(payload));
         if (question === undefined) {
           this.close("a malformed question");
@@ -175,18 +192,25 @@ export class ExecBackstop {
 
   private async answer(question: BackstopQuestion): Promise<void> {
     let decision: EscalationDecision;
+    const own = new AbortController();
+    this.open.set(question.id, own);
     try {
-      decision = await this.decide(question);
+      decision = await this.decide(question, AbortSignal.any([this.abort.signal, own.signal]));
     } catch (error) {
       decision = {
         action: "deny",
         reason: `execward could not decide: ${error instanceof Error ? error.message : String(error)}`,
       };
+    } finally {
+      this.open.delete(question.id);
     }
-    this.send(encodeAnswer(question.id, decision));
+    if (!own.signal.aborted) this.send(encodeAnswer(question.id, decision));
   }
 
-  private async decide(question: BackstopQuestion): Promise<EscalationDecision> {
+  private async decide(
+    question: BackstopQuestion,
+    signal: AbortSignal,
+  ): Promise<EscalationDecision> {
     const inspection = inspectProgram(this.options.addon, {
       pid: question.pid,
       file: question.file,
@@ -208,7 +232,7 @@ export class ExecBackstop {
         faithful: ![question.file, question.workdir, ...question.argv].some(hasEscapedBytes),
         inspection,
       };
-      const decision = await this.options.policy.decide(request, this.abort.signal);
+      const decision = await this.options.policy.decide(request, signal);
       // Never escalated from here: an allowed (or approved) program runs in the sandbox.
       return decision.action === "escalate" ? { action: "run" } : decision;
     } finally {

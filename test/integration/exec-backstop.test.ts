@@ -12,6 +12,11 @@ import path from "node:path";
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
+import type { Approver } from "../../src/approval/approver.js";
+import { computeAskList } from "../../src/escalation/ask-list.js";
+import { createRulesEscalationPolicy } from "../../src/escalation/rules-escalation-policy.js";
+import { runRequirements, startInterceptedRun } from "../../src/exec/intercepted-run.js";
+import { parsePolicy } from "../../src/policy/index.js";
 import type { SandboxPolicy } from "../../src/sandbox/sandbox-policy.js";
 import { requireInCi } from "../helpers/ci.js";
 import { runIntercepted } from "../helpers/intercepted.js";
@@ -283,6 +288,62 @@ describe.skipIf(requireInCi(unavailable))(
         expect(readdirSync("/proc/self/fd").length).toBe(fdsBefore);
         expect(supervisorsAlive()).toEqual([]);
       }, 180_000);
+
+      it("a question about an exec whose process died is withdrawn", async () => {
+        const policy = parsePolicy([{ name: "none.rules", text: "" }], {
+          paths: { cwd: "/", home: "/root" },
+        });
+        const asked: string[] = [];
+        // Counted only while the command still runs: the end of the run aborts everything anyway.
+        let withdrawn = 0;
+        let stdout = "";
+        const running = (): boolean => !stdout.includes("end");
+        // Never answers; resolves "decline" only once the question is withdrawn.
+        const approver: Approver = {
+          ask: (request, signal) =>
+            new Promise((resolve) => {
+              asked.push(request.kind === "exec" ? request.program : "network");
+              signal.addEventListener("abort", () => {
+                if (running()) withdrawn++;
+                resolve("decline");
+              });
+            }),
+        };
+        const prepared = await launcher.prepare({
+          policy: WORKSPACE,
+          policyCwd: workspace,
+          commandCwd: workspace,
+          tmpdir: undefined,
+          required: runRequirements("/bin/bash", undefined),
+        });
+        const run = startInterceptedRun({
+          // rm -f trips the dangerous-command heuristic: the static helper's exec waits for a
+          // human until `timeout` kills it.
+          command: `timeout -s KILL 1 ${H()} execv /usr/bin/rm rm -f victim; echo done; sleep 3; echo end`,
+          shell: "/bin/bash",
+          login: false,
+          mode: "preload",
+          cwd: workspace,
+          env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: home },
+          policy: createRulesEscalationPolicy({
+            policy,
+            approver,
+            writableRoots: prepared.writableRoots,
+          }),
+          askList: computeAskList(policy, false),
+          stdio: "pipe",
+          log: () => undefined,
+          sandbox: prepared,
+        });
+        run.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+        run.child.stderr?.resume();
+        await run.exit;
+        await run.cleanedUp;
+        expect(stdout).toContain("done");
+        expect(asked).toEqual(["/usr/bin/rm"]);
+        expect(withdrawn).toBe(1);
+        expect(existsSync(path.join(workspace, "victim"))).toBe(true);
+      });
 
       it("nothing in the sandbox holds the listener or the supervisor's channel", async () => {
         const result = await execward(
