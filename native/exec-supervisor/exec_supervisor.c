@@ -743,6 +743,11 @@ static void judge(struct seccomp_notif *n) {
     deny(id, named, "execward cannot read this exec's working directory");
     return;
   }
+  if (named[0] != '/') {
+    /* A descriptor with no path at all (anon_inode:...): nothing a rule could name. */
+    deny(id, named, "execward cannot tell which program this is (a file with no name), so no rule can be checked");
+    return;
+  }
   /* What was read belongs to this exec only if the notification is still alive (not a recycled pid). */
   /* The server knows processes (the hook's requests come from one): the thread's group leader. */
   long ns_tgid = 0, ns_tid = 0, host_tgid = 0;
