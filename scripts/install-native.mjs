@@ -17,6 +17,7 @@ const PREBUILT_FILES = [
   "execward-hook.so",
   "execward-execve-wrapper",
   "execward-sandbox-init",
+  "execward-exec-supervisor",
 ];
 
 function reasonToBuild() {

@@ -20,6 +20,8 @@ export const NATIVE_EXECUTABLES = {
   wrapper: "execward-execve-wrapper",
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   sandboxInit: "execward-sandbox-init",
+  /** execward-exec-supervisor: the kernel exec backstop, outside the sandbox. */
+  supervisor: "execward-exec-supervisor",
 } as const;
 
 /** The fd-passing addon's file name (binding.gyp's target). */
