@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
-import { loadFdPassing, nativePaths } from "../dist/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../dist/native/native-addon.js";
 import { LinuxSandbox } from "../dist/sandbox/linux-sandbox.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
 import { parsePolicy } from "../dist/policy/index.js";

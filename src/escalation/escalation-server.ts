@@ -32,7 +32,7 @@ import { checkEnvNames } from "./escalated-env.js";
 import type { EscalatedExecutor, EscalatedRun } from "./escalated-executor.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
 import { encodeFrame, FrameDecoder, type DecodedFrame } from "./framing.js";
-import type { FdPassing, FdWatcher } from "./native-addon.js";
+import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import { inspectProgram, type ProgramInspection } from "./program-inspection.js";
 import { RecentRuns } from "./recent-runs.js";
 import {

@@ -29,7 +29,7 @@ import path from "node:path";
 
 import { fromBytes, hasEscapedBytes } from "./byte-string.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
-import type { FdPassing, FdWatcher } from "./native-addon.js";
+import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import { inspectProgram } from "./program-inspection.js";
 import type { RecentRuns } from "./recent-runs.js";
 

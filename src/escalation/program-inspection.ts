@@ -21,7 +21,7 @@ import { closeSync, fstatSync, openSync, readlinkSync, readSync, constants } fro
 import path from "node:path";
 
 import { fromBytes, hasEscapedBytes, toBytes } from "./byte-string.js";
-import type { FdPassing } from "./native-addon.js";
+import type { FdPassing } from "../native/native-addon.js";
 
 const O_PATH = 0o10000000;
 const O_DIRECTORY = constants.O_DIRECTORY;

@@ -17,7 +17,7 @@ import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
 import { ExecBackstop } from "../escalation/exec-backstop.js";
-import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../native/native-addon.js";
 import {
   ESCALATE_SOCKET_ENV,
   EXEC_WRAPPER_ENV,
