@@ -34,11 +34,6 @@ const LAYERS: readonly (readonly string[])[] = [
  */
 const KNOWN_VIOLATIONS: ReadonlyMap<string, string> = new Map([
   [
-    "approval/tty-approver.ts -> exec/display.ts",
-    "the TTY prompt escapes what it shows with exec's display helpers; to be removed by moving " +
-      "exec/display.ts down to approval/ (every approver shows escaped text)",
-  ],
-  [
     "escalation/escalated-executor.ts -> exec/process-registry.ts",
     "a type import: escalated programs are registered for the call's kill; to be removed by " +
       "moving exec/process-registry.ts down (escalation/ or a lower layer), or by having exec/ " +
