@@ -2,13 +2,21 @@
 /**
  * The `execward` binary: a thin dispatcher to one function per subcommand.
  * stdout carries only a command's output (and, for `mcp`, the protocol); messages go to stderr.
+ *
+ * Each command line is parsed here from its command's option table (cheap modules), so `--help`,
+ * `--version` and every usage error are answered before anything heavy loads; the command's own
+ * module (the sandbox, the network proxy, the MCP SDK, zod) is imported only to run it. A usage
+ * error, from the parser or from the command's first checks, takes the one path in
+ * usage-error.ts (one line, exit 2); anything else escaping is an internal error (exit 1).
  */
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from "./cli-io.js";
-import { runRulesCheck } from "./rules-check-command.js";
-import { runRun } from "./run-command.js";
-import { readPackageVersion, runMcp } from "./mcp-command.js";
+import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from "./cli-io.js";
+import { parseMcpCommandLine, MCP_HELP } from "./mcp-options.js";
+import { readPackageVersion } from "./package-version.js";
+import { parseRulesCheckCommandLine, RULES_CHECK_HELP, RULES_HELP } from "./rules-check-options.js";
+import { parseRunCommandLine, RUN_HELP } from "./run-options.js";
+import { isUsageError, reportUsageError } from "./usage-error.js";
 
-const HELP = `Usage: execward <COMMAND>
+export const MAIN_HELP = `Usage: execward <COMMAND>
 
 A shell that AI agents can be trusted with.
 
@@ -18,36 +26,65 @@ Commands:
   rules check   Show what the .rules policy decides for a command (as \`codex execpolicy check\`)
 
 Options:
-  -h, --help     Print help
+  -h, --help     Print help (\`execward <COMMAND> --help\` for a command's options)
   -V, --version  Print version
 `;
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case "run":
-      return runRun(rest, io);
-    case "mcp":
-      return runMcp(rest, io, readPackageVersion());
-    case "rules":
-      if (rest[0] === "check") return runRulesCheck(rest.slice(1), io);
-      io.stderr.write(
-        `execward: unknown rules subcommand ${JSON.stringify(rest[0] ?? "")}; try \`execward rules check --help\`\n`,
-      );
-      return EXIT_USAGE;
-    case "-V":
-    case "--version":
-      io.stdout.write(`execward ${readPackageVersion()}\n`);
-      return EXIT_OK;
-    case undefined:
-    case "-h":
-    case "--help":
-      io.stdout.write(HELP);
-      return command === undefined ? EXIT_USAGE : EXIT_OK;
-    default:
-      io.stderr.write(`execward: unknown command ${JSON.stringify(command)}\n${HELP}`);
-      return EXIT_USAGE;
+  // The words naming the (sub)command, for usage errors: "run", "rules check", "".
+  let name = "";
+  try {
+    switch (command) {
+      case "run": {
+        name = "run";
+        const line = parseRunCommandLine(rest);
+        if (line.help) return printHelp(io, RUN_HELP);
+        const { runRun } = await import("./run-command.js");
+        return await runRun(line.options, line.command, io);
+      }
+      case "mcp": {
+        name = "mcp";
+        const line = parseMcpCommandLine(rest);
+        if (line.help) return printHelp(io, MCP_HELP);
+        if (line.version) return printHelp(io, `execward ${readPackageVersion()}\n`);
+        const { runMcp } = await import("./mcp-command.js");
+        return await runMcp(line.options, line.elicitationTimeoutMs, io, readPackageVersion());
+      }
+      case "rules": {
+        name = "rules";
+        const [sub, ...subArgs] = rest;
+        if (sub === "-h" || sub === "--help") return printHelp(io, RULES_HELP);
+        if (sub === undefined) return reportUsageError(io, name, "no subcommand given");
+        if (sub !== "check")
+          return reportUsageError(io, name, `unknown subcommand ${JSON.stringify(sub)}`);
+        name = "rules check";
+        const line = parseRulesCheckCommandLine(subArgs);
+        if (line.help) return printHelp(io, RULES_CHECK_HELP);
+        const { runRulesCheck } = await import("./rules-check-command.js");
+        return await runRulesCheck(line.options, line.command, io);
+      }
+      case "-V":
+      case "--version":
+        return printHelp(io, `execward ${readPackageVersion()}\n`);
+      case "-h":
+      case "--help":
+        return printHelp(io, MAIN_HELP);
+      case undefined:
+        return reportUsageError(io, name, "no command given");
+      default:
+        return reportUsageError(io, name, `unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (isUsageError(error)) return reportUsageError(io, name, error.message);
+    throw error;
   }
+}
+
+/** Help and the version go to stdout, exit 0. */
+function printHelp(io: CliIo, text: string): number {
+  io.stdout.write(text);
+  return EXIT_OK;
 }
 
 main(process.argv.slice(2), processIo()).then(

@@ -16,44 +16,15 @@ import {
 } from "../network/network-config.js";
 import type { Policy } from "../policy/index.js";
 import type { CliIo } from "./cli-io.js";
-import type { OptionSpec, ParsedCommandLine } from "./parse-command-line.js";
-import { usage } from "./parse-command-line.js";
-
-export const NETWORK_OPTION_SPECS: readonly OptionSpec[] = [
-  { name: "allow-domain", kind: "values" },
-  { name: "deny-domain", kind: "values" },
-  { name: "allow-local-address", kind: "values" },
-  { name: "network-approvals", kind: "value" },
-  { name: "network-config", kind: "value" },
-];
-
-export function networkOptionsHelp(column: number): string {
-  const pad = " ".repeat(column);
-  const line = (name: string, text: string): string =>
-    `      ${name}`.length + 1 <= column
-      ? `      ${name}`.padEnd(column) + text
-      : `      ${name}\n${pad}${text}`;
-  return [
-    line("--allow-domain <PATTERN>", "Let sandboxed commands reach it through the proxy"),
-    `${pad}(example.com, *.example.com, **.example.com; repeatable).`,
-    line("--deny-domain <PATTERN>", "Never let them reach it (repeatable; deny wins)."),
-    line("--allow-local-address <CIDR>", "A private or loopback range they may reach."),
-    line("--network-approvals <ask|never>", "Ask about other destinations (default ask), or deny."),
-    line("--network-config <FILE>", "TOML with [network_proxy] (default $CODEX_HOME/config.toml)."),
-  ]
-    .join("\n")
-    .concat("\n");
-}
+import type { NetworkOptions } from "./network-option-table.js";
 
 export async function loadNetworkConfig(
-  parsed: ParsedCommandLine,
+  options: NetworkOptions,
   io: CliIo,
   policy: Policy,
 ): Promise<NetworkConfig> {
-  const approvals = parsed.values.get("network-approvals")?.[0];
-  if (approvals !== undefined && approvals !== "ask" && approvals !== "never")
-    throw usage(`--network-approvals must be ask or never (got ${approvals})`);
-  const explicitFile = parsed.values.get("network-config")?.[0];
+  const approvals = options.networkApprovals;
+  const explicitFile = options.networkConfig;
   const file =
     explicitFile ??
     path.join(io.env.CODEX_HOME ?? path.join(io.env.HOME ?? os.homedir(), ".codex"), "config.toml");
@@ -74,9 +45,9 @@ export async function loadNetworkConfig(
     text === undefined ? undefined : parseNetworkConfigToml(text, file),
     { allowedDomains: rules.allowed, deniedDomains: rules.denied },
     {
-      allowedDomains: parsed.values.get("allow-domain") ?? [],
-      deniedDomains: parsed.values.get("deny-domain") ?? [],
-      allowedLocalAddresses: parsed.values.get("allow-local-address") ?? [],
+      allowedDomains: options.allowDomain,
+      deniedDomains: options.denyDomain,
+      allowedLocalAddresses: options.allowLocalAddress,
       ...(approvals === undefined ? {} : { approvals }),
     },
   ]);

@@ -15,7 +15,6 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { isExecwardError } from "../errors.js";
 import {
   discoverRules,
   formatCheckOutput,
@@ -27,67 +26,25 @@ import {
   PolicyError,
   type Evaluation,
 } from "../policy/index.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from "./cli-io.js";
-import { parseCommandLine, usage } from "./parse-command-line.js";
+import { EXIT_FAILURE, EXIT_OK, type CliIo } from "./cli-io.js";
+import type { RulesCheckOptions } from "./rules-check-options.js";
 
-export const RULES_CHECK_HELP = `Usage: execward rules check [OPTIONS] -- <COMMAND>...
-       execward rules check --lint [OPTIONS] [-- <COMMAND>...]
-
-Print what the policy decides for COMMAND, as JSON (the same as \`codex execpolicy check\`).
-Warnings (allow rules for launchers and interpreters) go to stderr.
-
-Options:
-  -r, --rules <FILE>             A rules file to load (repeatable; in order). Without it, the
-                                 rules execward finds for this directory are loaded.
-      --discover                 Also load the discovered rules ($CODEX_HOME/rules and trusted
-                                 project .codex/rules) before the --rules files.
-      --trust-project            Load project .codex/rules even if config.toml does not trust it.
-      --resolve-host-executables Let absolute program paths match basename rules, gated by
-                                 host_executable() lists.
-      --pretty                   Pretty-print the JSON.
-      --lint                     Warn about every allow rule of the loaded files whose program
-                                 runs code from its working directory or arguments (make, npm,
-                                 python, sh, env...): file:line: warning: ... on stderr. Exit 0
-                                 when there are only warnings. COMMAND is then optional.
-  -h, --help                     Print this help.
-`;
-
-export async function runRulesCheck(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, [
-      { name: "rules", short: "r", kind: "values" },
-      { name: "discover", kind: "flag" },
-      { name: "trust-project", kind: "flag" },
-      { name: "resolve-host-executables", kind: "flag" },
-      { name: "pretty", kind: "flag" },
-      { name: "lint", kind: "flag" },
-      { name: "help", short: "h", kind: "flag" },
-    ]);
-    if (parsed.flags.has("help")) {
-      io.stdout.write(RULES_CHECK_HELP);
-      return EXIT_OK;
-    }
-    if (parsed.rest.length === 0 && !parsed.flags.has("lint"))
-      throw usage("no command given: execward rules check [OPTIONS] -- <COMMAND>...");
-  } catch (error) {
-    if (isExecwardError(error) && error.code === "usage") {
-      io.stderr.write(`execward: ${error.message}\n${RULES_CHECK_HELP}`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
-
-  const explicit = (parsed.values.get("rules") ?? []).map((file) => file);
+/** Runs an already parsed command line (see rules-check-options.ts). */
+export async function runRulesCheck(
+  options: RulesCheckOptions,
+  command: readonly string[],
+  io: CliIo,
+): Promise<number> {
+  const explicit = options.rules;
   const home = io.env.HOME ?? os.homedir();
   const paths = { cwd: io.cwd, home };
   try {
     let files = explicit;
-    if (explicit.length === 0 || parsed.flags.has("discover")) {
+    if (explicit.length === 0 || options.discover) {
       const discovered = await discoverRules({
         cwd: io.cwd,
         codexHome: io.env.CODEX_HOME ?? path.join(home, ".codex"),
-        trustProject: parsed.flags.has("trust-project"),
+        trustProject: options.trustProject,
       });
       for (const notice of discovered.notices) {
         io.stderr.write(`execward: note: ${notice.path}: ${notice.reason}\n`);
@@ -95,20 +52,20 @@ export async function runRulesCheck(argv: readonly string[], io: CliIo): Promise
       files = [...discovered.files, ...explicit];
     }
     const policy = await loadPolicy(files, { paths });
-    if (parsed.flags.has("lint")) {
+    if (options.lint) {
       for (const file of files) {
         for (const warning of lintRulesText(file, await readFile(file, "utf8"))) {
           io.stderr.write(`${formatLintWarning(warning)}\n`);
         }
       }
     }
-    if (parsed.rest.length === 0) return EXIT_OK;
+    if (command.length === 0) return EXIT_OK;
     const evaluation = policy.evaluate(
-      parsed.rest,
-      parsed.flags.has("resolve-host-executables") ? { resolveHostExecutables: paths } : {},
+      command,
+      options.resolveHostExecutables ? { resolveHostExecutables: paths } : {},
     );
-    io.stdout.write(`${formatCheckOutput(evaluation, parsed.flags.has("pretty"))}\n`);
-    if (!parsed.flags.has("lint")) {
+    io.stdout.write(`${formatCheckOutput(evaluation, options.pretty)}\n`);
+    if (!options.lint) {
       for (const warning of allowedLauncherWarnings(evaluation)) io.stderr.write(`${warning}\n`);
     }
     return EXIT_OK;

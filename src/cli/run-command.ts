@@ -13,7 +13,6 @@ import { createTtyApprover } from "../approval/tty-approver.js";
 import { isExecwardError } from "../errors.js";
 import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
 import { ExecSession } from "../exec/exec-session.js";
-import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
 import { runToolCall } from "../exec/run-tool-call.js";
 import { PolicyError } from "../policy/index.js";
@@ -21,97 +20,33 @@ import { NetworkApprovalBroker } from "../network/approval-broker.js";
 import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
-import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
-import { definedEnv, EXIT_FAILURE, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
-import { parseCommandLine, usage } from "./parse-command-line.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
-import { loadNetworkConfig, NETWORK_OPTION_SPECS, networkOptionsHelp } from "./network-options.js";
-import {
-  SANDBOX_OPTION_SPECS,
-  sandboxOptionsHelp,
-  sandboxPolicyFromOptions,
-} from "./sandbox-options.js";
+import { loadNetworkConfig } from "./network-options.js";
+import type { RunOptions } from "./run-options.js";
+import { sandboxPolicyFromOptions } from "./sandbox-options.js";
 
-export const RUN_HELP = `Usage: execward run [OPTIONS] -- <COMMAND STRING>
-
-Run a shell command with every program it starts decided by the .rules policy.
-
-Options:
-  -r, --rules <FILE>           Also load this rules file (repeatable), after the discovered ones.
-      --no-discover            Load only the --rules files.
-      --trust-project          Load project .codex/rules even if config.toml does not trust it.
-      --preserve-program-paths Match rules against full program paths, not basenames.
-      --shell <bash|zsh|sh>    The shell that runs the command (default bash).
-      --mode <preload|exec-wrapper>
-                               preload (default): the exec hook sees every program of every
-                               dynamically linked descendant. exec-wrapper: a shell patched to
-                               honour EXEC_WRAPPER (give it with --bash) asks for its own execs.
-      --bash <PATH>            The shell binary to use (e.g. a patched Bash).
-      --login                  Run the shell as a login shell (-lc).
-      --escalation-env <NAME>  Let programs run outside the sandbox take NAME from the
-                               sandboxed command (repeatable). By default they get execward's
-                               own environment plus locale, terminal and time zone only.
-${sandboxOptionsHelp(31, "The sandbox the command runs in (default workspace-write).")}${networkOptionsHelp(31)}  -h, --help                   Print this help.
-`;
-
-const SHELLS = new Set(["bash", "zsh", "sh"]);
-
-export async function runRun(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  let sandboxPolicy: SandboxPolicy;
-  try {
-    parsed = parseCommandLine(argv, [
-      { name: "rules", short: "r", kind: "values" },
-      { name: "no-discover", kind: "flag" },
-      { name: "trust-project", kind: "flag" },
-      { name: "preserve-program-paths", kind: "flag" },
-      { name: "shell", kind: "value" },
-      { name: "mode", kind: "value" },
-      { name: "bash", kind: "value" },
-      { name: "login", kind: "flag" },
-      { name: "escalation-env", kind: "values" },
-      { name: "help", short: "h", kind: "flag" },
-      ...SANDBOX_OPTION_SPECS,
-      ...NETWORK_OPTION_SPECS,
-    ]);
-    if (parsed.flags.has("help")) {
-      io.stdout.write(RUN_HELP);
-      return 0;
-    }
-    if (parsed.rest.length === 0)
-      throw usage("no command given: execward run [OPTIONS] -- <COMMAND STRING>");
-    const shellName = parsed.values.get("shell")?.[0] ?? "bash";
-    if (!SHELLS.has(shellName)) throw usage(`--shell must be bash, zsh or sh (got ${shellName})`);
-    const mode = parsed.values.get("mode")?.[0] ?? "preload";
-    if (mode !== "preload" && mode !== "exec-wrapper")
-      throw usage(`--mode must be preload or exec-wrapper (got ${mode})`);
-    sandboxPolicy = sandboxPolicyFromOptions(parsed, "workspace-write", io.cwd);
-  } catch (error) {
-    if (
-      isExecwardError(error) &&
-      (error.code === "usage" || error.code === "invalid_sandbox_policy")
-    ) {
-      io.stderr.write(`execward: ${error.message}\n${RUN_HELP}`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
-
-  const mode = (parsed.values.get("mode")?.[0] ?? "preload") as InterceptionMode;
-  const shellName = parsed.values.get("shell")?.[0] ?? "bash";
-  const shell = parsed.values.get("bash")?.[0] ?? findOnPath(shellName, io.env.PATH);
+/**
+ * Runs an already parsed command line (see run-options.ts). A contradiction in the sandbox
+ * options throws a usage error before anything starts.
+ */
+export async function runRun(options: RunOptions, command: string, io: CliIo): Promise<number> {
+  const sandboxPolicy = sandboxPolicyFromOptions(options, "workspace-write", io.cwd);
+  const mode = options.mode;
+  const shellName = options.shell;
+  const shell = options.bash ?? findOnPath(shellName, io.env.PATH);
   if (shell === undefined) {
     io.stderr.write(`execward: ${shellName} not found on PATH\n`);
     return EXIT_FAILURE;
   }
   let policy;
   try {
-    policy = await loadRunPolicy(io, parsed.values.get("rules") ?? [], {
-      discover: !parsed.flags.has("no-discover"),
-      trustProject: parsed.flags.has("trust-project"),
+    policy = await loadRunPolicy(io, options.rules, {
+      discover: !options.noDiscover,
+      trustProject: options.trustProject,
     });
   } catch (error) {
     if (error instanceof PolicyError) {
@@ -124,7 +59,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   const resolvedShell = path.resolve(shell);
   let networkProxy: NetworkProxy | undefined;
   try {
-    const networkConfig = await loadNetworkConfig(parsed, io, policy);
+    const networkConfig = await loadNetworkConfig(options, io, policy);
     if (networkConfig.configured)
       networkProxy = new NetworkProxy({
         policy: new NetworkPolicy(networkConfig),
@@ -135,7 +70,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (isExecwardError(error)) {
       io.stderr.write(`execward: ${error.message}\n`);
-      return error.code === "usage" ? EXIT_USAGE : EXIT_FAILURE;
+      return EXIT_FAILURE;
     }
     throw error;
   }
@@ -143,7 +78,7 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   const sandbox = new LinuxSandbox({
     init: nativePaths().sandboxInit,
     locks: loadFdPassing(),
-    bwrap: parsed.values.get("bwrap")?.[0],
+    bwrap: options.bwrap,
     pathEnv: io.env.PATH,
     log: (message) => io.stderr.write(`${message}\n`),
     journalDir: mountpointJournalDir(io.env),
@@ -154,9 +89,9 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
     policy,
     shell: resolvedShell,
     mode,
-    preserveProgramPaths: parsed.flags.has("preserve-program-paths"),
+    preserveProgramPaths: options.preserveProgramPaths,
     env,
-    escalationEnvNames: parsed.values.get("escalation-env") ?? [],
+    escalationEnvNames: options.escalationEnv,
     sandbox,
     networkProxy,
     execWrapper: mode === "exec-wrapper" ? nativePaths().wrapper : undefined,
@@ -170,9 +105,9 @@ export async function runRun(argv: readonly string[], io: CliIo): Promise<number
   for (const signal of signals) process.on(signal, onSignal);
   try {
     const outcome = await runToolCall(session, {
-      command: parsed.rest.join(" "),
+      command,
       workdir: io.cwd,
-      login: parsed.flags.has("login"),
+      login: options.login,
       sandbox: { policy: sandboxPolicy, policyCwd: io.cwd },
       stdio: "inherit",
       foreground: true,

@@ -2,19 +2,20 @@
 // a whole JSON policy, and a usage error for every contradiction.
 import { describe, expect, it } from "vitest";
 
-import { parseCommandLine } from "../../../src/cli/parse-command-line.js";
-import {
-  SANDBOX_OPTION_SPECS,
-  sandboxPolicyFromOptions,
-  type SandboxMode,
-} from "../../../src/cli/sandbox-options.js";
+import { parseArgs } from "../../../src/cli/option-table.js";
+import { sandboxOptionTable } from "../../../src/cli/sandbox-option-table.js";
+import { sandboxPolicyFromOptions, type SandboxMode } from "../../../src/cli/sandbox-options.js";
 import { isExecwardError, type ExecwardError } from "../../../src/errors.js";
 import { parseSandboxPolicy, type SandboxPolicy } from "../../../src/sandbox/sandbox-policy.js";
 
 const CWD = "/work/repo";
 
 function policyFrom(argv: string[], defaultMode: SandboxMode = "workspace-write"): SandboxPolicy {
-  return sandboxPolicyFromOptions(parseCommandLine(argv, SANDBOX_OPTION_SPECS), defaultMode, CWD);
+  return sandboxPolicyFromOptions(
+    parseArgs(argv, sandboxOptionTable("The sandbox.")).options,
+    defaultMode,
+    CWD,
+  );
 }
 
 function thrown(run: () => unknown): ExecwardError {
@@ -153,17 +154,18 @@ describe("sandboxPolicyFromOptions", () => {
     expect(error.message).toContain(message);
   });
 
-  it("rejects an invalid policy in --sandbox-policy", () => {
+  it("rejects an invalid policy in --sandbox-policy as a usage error", () => {
     expect(thrown(() => policyFrom(["--sandbox-policy", '{"type":"bogus"}']))).toMatchObject({
-      code: "invalid_sandbox_policy",
+      code: "usage",
     });
     expect(
       thrown(() =>
         policyFrom(["--sandbox-policy", '{"type":"workspace-write","writable_roots":["x"]}']),
       ),
     ).toMatchObject({
-      code: "invalid_sandbox_policy",
-      message: "invalid sandbox policy: writable_roots.0: must be an absolute path",
+      code: "usage",
+      message:
+        "--sandbox-policy: invalid sandbox policy: writable_roots.0: must be an absolute path",
     });
   });
 });
