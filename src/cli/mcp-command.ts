@@ -13,6 +13,7 @@ import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { PolicyError } from "../policy/index.js";
 import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
+import { setUpAudit } from "./audit-setup.js";
 import { loadRunPolicy } from "./load-rules.js";
 import type { McpOptions } from "./mcp-options.js";
 import { describePolicyError } from "./rules-check-command.js";
@@ -87,7 +88,10 @@ export async function runMcp(
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
+  const audit = setUpAudit(io, { auditLog: options.auditLog });
   const mcp = createExecwardMcpServer({
+    audit: audit.sink,
+    amend: audit.amend,
     policy,
     shell: path.resolve(shell),
     mode: options.mode,
@@ -120,5 +124,6 @@ export async function runMcp(
   // The client went away: nothing it started may outlive it, pending approvals are denied, and
   // each call's sandbox is released (bounded wait) before the mount points are removed.
   await mcp.close();
+  await audit.close();
   process.exit(0);
 }

@@ -76,14 +76,17 @@ export class PolicyBuilder {
     this.paths = paths;
   }
 
-  /** Parses and evaluates one file; throws a located PolicyError. */
-  addFile(path: string, text: string): void {
+  /**
+   * Parses and evaluates one file; throws a located PolicyError. `sourceFile` is what rules
+   * record as their origin (default `path`; the loader gives the absolute path).
+   */
+  addFile(path: string, text: string, sourceFile = path): void {
     const module = parseRules(new SourceText(path, text));
     checkNames(module);
     const pending: PendingValidation[] = [];
     for (const statement of module.statements) {
       const locate = (): SourceLocation => module.source.locate(statement.offset);
-      const source = { file: path, line: module.source.lineOf(statement.offset) };
+      const source = { file: sourceFile, line: module.source.lineOf(statement.offset) };
       if (statement.kind !== "unsupported" && statement.compileError !== undefined) {
         throw statement.compileError;
       }
