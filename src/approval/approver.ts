@@ -20,11 +20,14 @@ export interface ExecApprovalRequest {
   /** Where a yes runs the program: inside the sandbox (the dangerous-command question) or outside it. */
   readonly runs: "inside-sandbox" | "outside-sandbox";
   /**
-   * What "always" would write, or why it is not offered (then "always" is not a choice: e.g. an
-   * allow rule would move a program that a yes runs inside the sandbox to outside it).
+   * What "always" would write and what that changes, or why it is not offered (then "always" is
+   * not a choice; e.g. a prompt rule asks every time whatever allow rules say).
    */
-  readonly always: { readonly rule: string } | { readonly unavailable: string };
+  readonly always: AlwaysOffer;
 }
+
+export type AlwaysOffer =
+  { readonly rule: string; readonly effect: string } | { readonly unavailable: string };
 
 export interface NetworkApprovalRequest {
   readonly kind: "network";
@@ -38,7 +41,7 @@ export interface NetworkApprovalRequest {
   readonly command: string;
   readonly reason: string;
   /** What "always" would write, or why it is not offered. */
-  readonly always: { readonly rule: string } | { readonly unavailable: string };
+  readonly always: AlwaysOffer;
 }
 
 export type ApprovalRequest = ExecApprovalRequest | NetworkApprovalRequest;

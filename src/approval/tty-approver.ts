@@ -48,7 +48,7 @@ export function createTtyApprover(ttyPath = "/dev/tty"): Approver {
 export function promptText(request: ApprovalRequest): string {
   const alwaysLine =
     "rule" in request.always
-      ? `  [a] always: write ${escapeForDisplay(request.always.rule)} to your rules (default.rules)`
+      ? `  [a] always: write ${escapeForDisplay(request.always.rule)} to your rules (default.rules); ${escapeForDisplay(request.always.effect)}`
       : `  [a] always: not offered here (${escapeForDisplay(request.always.unavailable)})`;
   if (request.kind === "network") {
     return [

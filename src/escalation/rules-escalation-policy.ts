@@ -42,6 +42,8 @@ import {
   type Decision,
   type Policy,
   type PrefixRuleMatch,
+  allowPrefixRuleLine,
+  launcherReason,
   type RuleSource,
 } from "../policy/index.js";
 import { isWithin } from "../sandbox/plan-bwrap.js";
@@ -127,9 +129,10 @@ export function createRulesEscalationPolicy(
     program: string,
     reason: string,
     justification: string | undefined,
-    runs: ExecApprovalRequest["runs"],
+    cause: AskCause,
     signal: AbortSignal,
   ): Promise<ApprovalAnswer> => {
+    const runs = cause.kind === "heuristic" ? "inside-sandbox" : "outside-sandbox";
     // A yes covers the same question only: the same file and arguments, in the same directory,
     // for the same reasons (a later repository the sandbox made is a different question).
     const key = JSON.stringify([program, request.argv.slice(1), request.workdir, reason]);
@@ -142,7 +145,7 @@ export function createRulesEscalationPolicy(
       options.preserveProgramPaths === true ? program : path.basename(program),
       ...request.argv.slice(1),
     ];
-    const always = alwaysOffer(runs, prefix);
+    const always = alwaysOffer(cause, prefix);
     let answer: ApprovalAnswer;
     try {
       answer = await options.approver.ask(
@@ -178,21 +181,47 @@ export function createRulesEscalationPolicy(
     return answer;
   };
 
-  /** What "always" would write for this question, or why it is not offered. */
+  /**
+   * What "always" would write for this question, or why it is not offered. An allow rule changes
+   * the answer to one question only: the dangerous-command question (no rule matched). A prompt
+   * rule still asks (the stricter rule wins), and a writable program file or git configuration
+   * the sandbox could have written is checked whatever the rules say, so there an "always" would
+   * be a promise that is not kept: not offered, and the reason is shown. Launchers and
+   * interpreters (a shell, env, python...) are never written: an allow rule on them runs
+   * whatever they start outside the sandbox, unseen.
+   */
   const alwaysOffer = (
-    runs: ExecApprovalRequest["runs"],
+    cause: AskCause,
     prefix: readonly string[],
   ): ExecApprovalRequest["always"] => {
     if (options.allowAlways === undefined)
       return { unavailable: "this session cannot write rules" };
-    if (runs === "inside-sandbox")
-      return {
-        unavailable:
-          "a yes runs it inside the sandbox, and an allow rule would run it outside; not written",
-      };
-    return {
-      rule: `prefix_rule(pattern=[${prefix.map((token) => JSON.stringify(token)).join(", ")}], decision="allow")`,
-    };
+    switch (cause.kind) {
+      case "prompt-rule":
+        return {
+          unavailable: `a prompt rule${cause.rule === undefined ? "" : ` (${cause.rule.file}:${cause.rule.line})`} asks every time and an allow rule cannot override it; change that rule instead`,
+        };
+      case "exposure":
+        return {
+          unavailable:
+            "what asks is a file or configuration the sandbox can write, which is checked every time whatever the rules say",
+        };
+      case "heuristic": {
+        const [program = "", ...rest] = prefix;
+        const launcher = launcherReason(
+          program,
+          rest.map((token) => ({ kind: "single", token })),
+        );
+        if (launcher !== undefined || INTERPRETERS.test(path.basename(program)))
+          return {
+            unavailable: `an allow rule for ${path.basename(program)} would run what it starts outside the sandbox, unseen${launcher === undefined ? "" : ` (${launcher})`}`,
+          };
+        return {
+          rule: allowPrefixRuleLine(prefix),
+          effect: "from then on it runs OUTSIDE the sandbox, with your permissions, without asking",
+        };
+      }
+    }
   };
 
   return {
@@ -231,13 +260,13 @@ export function createRulesEscalationPolicy(
           return withRule(denied(forbiddenReason(rule, justification)));
         case "allow":
         case "prompt":
-          return withRule(await escalateOrAsk(judgement, request, justification, signal));
+          return withRule(await escalateOrAsk(judgement, request, justification, rule, signal));
         case undefined: {
           if (!judgement.commands.some((command) => commandMightBeDangerous([...command])))
             return { decision: { action: "run" }, reason: "no rule matched" };
           const why = "this command might be destructive (no rule covers it)";
           return answerToBasis(
-            await ask(request, request.file, why, undefined, "inside-sandbox", signal),
+            await ask(request, request.file, why, undefined, { kind: "heuristic" }, signal),
             { action: "run" },
             why,
           );
@@ -254,6 +283,7 @@ export function createRulesEscalationPolicy(
     judgement: Judgement,
     request: ExecRequest,
     justification: string | undefined,
+    promptRule: RuleSource | undefined,
     signal: AbortSignal,
   ): Promise<DecisionBasis> {
     const decision = judgement.decision as Extract<Decision, "allow" | "prompt">;
@@ -300,7 +330,14 @@ export function createRulesEscalationPolicy(
       return { decision: { action: "escalate" }, reason: "an allow rule matched" };
     const why = reasons.join("; ");
     return answerToBasis(
-      await ask(request, host.programPath, why, justification, "outside-sandbox", signal),
+      await ask(
+        request,
+        host.programPath,
+        why,
+        justification,
+        decision === "prompt" ? { kind: "prompt-rule", rule: promptRule } : { kind: "exposure" },
+        signal,
+      ),
       { action: "escalate" },
       why,
     );
@@ -322,6 +359,16 @@ export function createRulesEscalationPolicy(
 }
 
 class ApprovalUnavailable extends Error {}
+
+/** Why a human is asked, which decides what "always" can mean. */
+type AskCause =
+  | { readonly kind: "heuristic" }
+  | { readonly kind: "prompt-rule"; readonly rule: RuleSource | undefined }
+  | { readonly kind: "exposure" };
+
+/** Programs that run code they are given: never the subject of an "always". */
+const INTERPRETERS =
+  /^(ba|da|z|k|c|tc|fi|)sh$|^(env|sudo|doas|su|nohup|timeout|nice|xargs|exec|command|python[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|lua|tclsh|awk|gawk|busybox)$/;
 
 /** Every name the request's program has, each judged; the stricter outcome wins. */
 function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Judgement {

@@ -44,6 +44,7 @@ export function networkContext(
               ? { unavailable: "this session cannot write rules" }
               : {
                   rule: `network_rule(host=${JSON.stringify(question.host)}, protocol="${ruleProtocol}", decision="allow")`,
+                  effect: "later runs reach this host without asking",
                 },
         },
         signal,

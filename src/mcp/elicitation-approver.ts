@@ -54,7 +54,7 @@ export function requestedSchema(request: ApprovalRequest): Record<string, unknow
         : "Allow runs the program inside the sandbox.";
   const always =
     "rule" in request.always
-      ? `"Always" writes ${escapeForDisplay(request.always.rule)} to default.rules.`
+      ? `"Always" writes ${escapeForDisplay(request.always.rule)} to default.rules: ${escapeForDisplay(request.always.effect)}.`
       : `"Always" is not offered: ${escapeForDisplay(request.always.unavailable)}.`;
   const decision = {
     type: "string",

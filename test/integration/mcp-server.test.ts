@@ -465,13 +465,9 @@ describe("execward mcp", () => {
             type: "string",
             title: "Decision",
             description: expect.stringContaining("outside the sandbox") as unknown,
-            enum: ["allow-once", "allow-session", "allow-always", "deny"],
-            enumNames: [
-              "Allow once",
-              "Allow for this session",
-              "Always allow (writes a rule to default.rules)",
-              "Deny",
-            ],
+            // A prompt rule asks every time: an "always" allow rule could not change that.
+            enum: ["allow-once", "allow-session", "deny"],
+            enumNames: ["Allow once", "Allow for this session", "Deny"],
             default: "allow-once",
           },
           reason: {
