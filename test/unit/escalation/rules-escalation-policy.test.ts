@@ -563,3 +563,76 @@ describe("vouching and the heuristic see every name", () => {
     expect(asked).toHaveLength(1);
   });
 });
+
+describe('"always allow"', () => {
+  const written: (readonly string[])[] = [];
+  const allowAlways = (prefix: readonly string[]): Promise<void> => {
+    written.push(prefix);
+    return Promise.resolve();
+  };
+  beforeEach(() => {
+    written.length = 0;
+  });
+
+  it("is offered for the dangerous-command question, says what changes, and writes program and arguments", async () => {
+    const { decision, asked } = await decide(
+      allow("ls"),
+      request("/usr/bin/rm", ["-rf", "x"]),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(decision).toEqual(RUN);
+    expect(asked[0]?.runs).toBe("inside-sandbox");
+    expect(asked[0]?.always).toEqual({
+      rule: 'prefix_rule(pattern=["rm", "-rf", "x"], decision="allow")',
+      effect: expect.stringContaining("OUTSIDE the sandbox") as unknown,
+    });
+    expect(written).toEqual([["rm", "-rf", "x"]]);
+  });
+
+  it("is not offered for a prompt rule (the stricter rule would still ask), and counts as this session", async () => {
+    const approver = new ScriptedApprover(["accept-always"]);
+    const policy = createRulesEscalationPolicy(
+      policyFor(promptRule("make"), approver, { allowAlways }),
+    );
+    const signal = new AbortController().signal;
+    expect(await policy.decide(request("/usr/bin/make", ["all"]), signal)).toEqual(ESCALATE);
+    expect(approver.asked[0]?.runs).toBe("outside-sandbox");
+    expect(approver.asked[0]?.always).toEqual({
+      unavailable: expect.stringMatching(
+        /a prompt rule \(test\.rules:1\) asks every time/,
+      ) as unknown,
+    });
+    expect(written).toEqual([]);
+    // ...yet the yes holds for the session: not asked again.
+    expect(await policy.decide(request("/usr/bin/make", ["all"]), signal)).toEqual(ESCALATE);
+    expect(approver.asked).toHaveLength(1);
+  });
+
+  it("is not offered for a program file the sandbox can write", async () => {
+    const { asked } = await decide(
+      allow("tool"),
+      request("/scratch/tool", [], { host: hostLaunch("/scratch/tool") }),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(asked[0]?.always).toEqual({
+      unavailable: expect.stringContaining("checked every time") as unknown,
+    });
+    expect(written).toEqual([]);
+  });
+
+  it("never writes a rule for an interpreter or launcher", async () => {
+    const { asked } = await decide(
+      "",
+      request("/usr/bin/sudo", ["rm", "-rf", "/x"]),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.always).toEqual({
+      unavailable: expect.stringContaining("an allow rule for sudo") as unknown,
+    });
+    expect(written).toEqual([]);
+  });
+});
