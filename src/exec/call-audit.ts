@@ -8,7 +8,7 @@
  * budget (excess dropped and counted); a malformed notice is counted, never logged verbatim.
  */
 import type { DecisionBasis } from "../escalation/rules-escalation-policy.js";
-import type { ExecRequest } from "../escalation/escalation-policy.js";
+import type { EscalationPolicy, ExecRequest } from "../escalation/escalation-policy.js";
 import type { ExecNotice } from "../escalation/protocol.js";
 import type { NetworkDecisionRecord } from "../network/proxy-client-context.js";
 import { NOTICE_REASON } from "./audit-record.js";
@@ -16,6 +16,13 @@ import type { ExecSession } from "./exec-session.js";
 import { NoticeBudget } from "./notice-budget.js";
 
 export interface CallAudit {
+  /** Who answers this call's questions (named in network records). */
+  readonly setApprover: (via: string | undefined) => void;
+  /**
+   * `policy`, with decisions that fail (the server then denies: "execward could not decide")
+   * recorded as denials too.
+   */
+  readonly failures: (policy: EscalationPolicy) => EscalationPolicy;
   readonly exec: (request: ExecRequest, basis: DecisionBasis) => void;
   readonly notice: (notice: ExecNotice | undefined) => void;
   readonly network: (decision: NetworkDecisionRecord) => void;
@@ -26,6 +33,7 @@ export interface CallAudit {
 export function callAudit(session: ExecSession, call: number, command: string): CallAudit {
   const budget = new NoticeBudget(performance.now());
   let malformed = 0;
+  let via = "approver";
   const common = (): { time: string; session: string; call: number } => ({
     time: new Date().toISOString(),
     session: session.id,
@@ -52,22 +60,34 @@ export function callAudit(session: ExecSession, call: number, command: string): 
       malformed = 0;
     }
   };
+  const exec = (request: ExecRequest, basis: DecisionBasis): void => {
+    const decision = basis.decision;
+    session.audit({
+      ...common(),
+      kind: "exec",
+      decision: decision.action,
+      reported_by: "server",
+      program: request.inspection.host?.programPath ?? request.file,
+      argv: request.argv,
+      workdir: request.workdir,
+      reason: basis.reason,
+      rule: basis.rule ?? null,
+      approval: basis.approval ?? null,
+    });
+  };
   return {
-    exec: (request, basis) => {
-      const decision = basis.decision;
-      session.audit({
-        ...common(),
-        kind: "exec",
-        decision: decision.action,
-        reported_by: "server",
-        program: request.inspection.host?.programPath ?? request.file,
-        argv: request.argv,
-        workdir: request.workdir,
-        reason: basis.reason,
-        rule: basis.rule ?? null,
-        approval: basis.approval ?? null,
-      });
+    setApprover: (name) => {
+      via = name ?? "approver";
     },
+    failures: (policy) => ({
+      decide: (request, signal) =>
+        policy.decide(request, signal).catch((error: unknown) => {
+          const reason = `execward could not decide: ${error instanceof Error ? error.message : String(error)}`;
+          exec(request, { decision: { action: "deny", reason }, reason });
+          throw error;
+        }),
+    }),
+    exec,
     notice: (notice) => {
       if (notice === undefined) {
         malformed++;
@@ -100,8 +120,7 @@ export function callAudit(session: ExecSession, call: number, command: string): 
         command,
         reason: decision.reason,
         rule: null,
-        approval:
-          decision.approval === undefined ? null : { via: "approver", answer: decision.approval },
+        approval: decision.approval === undefined ? null : { via, answer: decision.approval },
       });
     },
     end: reportDropped,

@@ -114,6 +114,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       });
     }
     const approver = call.approver(stopwatch);
+    audit.setApprover(approver.via);
     // The network decision, made once: a sandbox without network access reaches the proxy.
     const network =
       options.networkProxy !== undefined &&
@@ -138,16 +139,18 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       cwd: call.workdir,
       env: options.env,
       escalationEnvNames: options.escalationEnvNames,
-      policy: createRulesEscalationPolicy({
-        policy: session.policy,
-        approver,
-        onDecided: audit.exec,
-        log: options.log,
-        ...(session.canAmend ? { allowAlways: (prefix) => session.allowAlways(prefix) } : {}),
-        preserveProgramPaths: options.preserveProgramPaths,
-        writableRoots: sandbox.writableRoots,
-        escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames),
-      }),
+      policy: audit.failures(
+        createRulesEscalationPolicy({
+          policy: session.policy,
+          approver,
+          onDecided: audit.exec,
+          log: options.log,
+          ...(session.canAmend ? { allowAlways: (prefix) => session.allowAlways(prefix) } : {}),
+          preserveProgramPaths: options.preserveProgramPaths,
+          writableRoots: sandbox.writableRoots,
+          escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames),
+        }),
+      ),
       askList: session.askList,
       stdio: call.stdio,
       ...(call.foreground === undefined ? {} : { foreground: call.foreground }),
