@@ -124,7 +124,10 @@ async function promptOnce(
   return new Promise<ApprovalAnswer>((resolve, reject) => {
     let buffered = "";
     const interrupts = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    let finished = false;
     const finish = (answer: ApprovalAnswer | Error): void => {
+      if (finished) return;
+      finished = true;
       signal.removeEventListener("abort", onAbort);
       for (const name of interrupts) process.off(name, onInterrupt);
       input.off("data", onData);

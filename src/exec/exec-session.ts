@@ -113,14 +113,14 @@ export class ExecSession {
   async allowAlways(prefix: readonly string[]): Promise<void> {
     const amend = this.options.amend;
     if (amend === undefined) throw new Error("this session cannot write rules");
-    await appendAllowPrefixRule(amend.rulesFile, prefix, amend.lock ? { lock: amend.lock } : {});
     const line = allowPrefixRuleLine(prefix);
+    // Parsed before it is written: a line this policy could not load never reaches the file.
+    parsePolicy([{ name: amend.rulesFile, text: line }]);
+    await appendAllowPrefixRule(amend.rulesFile, prefix, amend.lock ? { lock: amend.lock } : {});
     // The rule's line in the file as it is now (ours, or an identical one written before).
     const lines = (await readFile(amend.rulesFile, "utf8")).split(/\r?\n/);
-    const at = lines.lastIndexOf(line) + 1;
-    const added = parsePolicy([
-      { name: amend.rulesFile, text: `${"\n".repeat(Math.max(0, at - 1))}${line}` },
-    ]);
+    const at = Math.max(1, lines.lastIndexOf(line) + 1);
+    const added = parsePolicy([{ name: amend.rulesFile, text: `${"\n".repeat(at - 1)}${line}` }]);
     this.#policy = this.#policy.withPrefixRules(added.prefixRules);
     this.#askList = computeAskList(this.#policy, this.options.preserveProgramPaths);
   }
