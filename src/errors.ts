@@ -41,6 +41,8 @@ export type ErrorCode =
   | "invalid_host_pattern"
   | "invalid_address"
   | "invalid_network_config"
+  // src/settings (execward.toml), and the sandbox applying it
+  | "invalid_settings"
   // src/cli
   | "usage";
 

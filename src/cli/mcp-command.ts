@@ -15,6 +15,7 @@ import { PolicyError } from "../policy/index.js";
 import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
 import { setUpAudit } from "./audit-setup.js";
 import { loadRunPolicy } from "./load-rules.js";
+import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import type { McpOptions } from "./mcp-options.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
@@ -42,6 +43,17 @@ export async function runMcp(
   if (shell === undefined) {
     io.stderr.write(`execward: ${shellName} not found on PATH; pass --bash\n`);
     return EXIT_FAILURE;
+  }
+  // The settings file first: an invalid one refuses to run, naming file:line.
+  let loaded: LoadedSettings;
+  try {
+    loaded = await loadSettings(io.env, io.cwd, options.config);
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "invalid_settings") {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
   }
   let policy;
   try {
@@ -85,6 +97,7 @@ export async function runMcp(
     log,
     cleanupDelayMs: 1000,
     journalDir: mountpointJournalDir(io.env),
+    filesystem: filesystemRules(loaded.settings, io.env),
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
@@ -100,7 +113,9 @@ export async function runMcp(
     sandbox,
     networkProxy,
     env: definedEnv(io.env),
-    escalationEnvNames: options.escalationEnv,
+    // A --escalation-env flag given at all replaces the settings' list.
+    escalationEnvNames:
+      options.escalationEnv.length > 0 ? options.escalationEnv : loaded.settings.escalation.env,
     elicitationTimeoutMs: elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS,
     version,
     log,

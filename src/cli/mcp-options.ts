@@ -7,6 +7,7 @@ import { AUDIT_OPTIONS } from "./audit-option-table.js";
 import { NETWORK_OPTIONS } from "./network-option-table.js";
 import { optionsHelp, parseArgs, usage, type OptionsOf } from "./option-table.js";
 import { sandboxOptionTable } from "./sandbox-option-table.js";
+import { SETTINGS_OPTIONS } from "./settings-option-table.js";
 
 const HELP_COLUMN = 33;
 
@@ -51,6 +52,7 @@ export const MCP_OPTIONS = {
   ...sandboxOptionTable("The sandbox until the client sends its own (default read-only)."),
   ...NETWORK_OPTIONS,
   ...AUDIT_OPTIONS,
+  ...SETTINGS_OPTIONS,
   rules: {
     kind: "values",
     short: "r",

@@ -25,6 +25,7 @@ import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
 import { setUpAudit } from "./audit-setup.js";
 import { loadRunPolicy } from "./load-rules.js";
+import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
 import { describePolicyError } from "./rules-check-command.js";
 import { findOnPath } from "./find-on-path.js";
@@ -44,6 +45,17 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   if (shell === undefined) {
     io.stderr.write(`execward: ${shellName} not found on PATH\n`);
     return EXIT_FAILURE;
+  }
+  // The settings file first: an invalid one refuses to run, naming file:line.
+  let loaded: LoadedSettings;
+  try {
+    loaded = await loadSettings(io.env, io.cwd, options.config);
+  } catch (error) {
+    if (isExecwardError(error) && error.code === "invalid_settings") {
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
   }
   let policy;
   try {
@@ -85,6 +97,7 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
     pathEnv: io.env.PATH,
     log: (message) => io.stderr.write(`${message}\n`),
     journalDir: mountpointJournalDir(io.env),
+    filesystem: filesystemRules(loaded.settings, io.env),
   });
   // What a crashed earlier execward left behind goes first.
   sandbox.sweepOrphans();
@@ -97,7 +110,9 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
     mode,
     preserveProgramPaths: options.preserveProgramPaths,
     env,
-    escalationEnvNames: options.escalationEnv,
+    // A --escalation-env flag given at all replaces the settings' list.
+    escalationEnvNames:
+      options.escalationEnv.length > 0 ? options.escalationEnv : loaded.settings.escalation.env,
     sandbox,
     networkProxy,
     execWrapper: mode === "exec-wrapper" ? nativePaths().wrapper : undefined,

@@ -7,6 +7,7 @@ import { AUDIT_OPTIONS } from "./audit-option-table.js";
 import { NETWORK_OPTIONS } from "./network-option-table.js";
 import { optionsHelp, parseArgs, usage, type OptionsOf } from "./option-table.js";
 import { sandboxOptionTable } from "./sandbox-option-table.js";
+import { SETTINGS_OPTIONS } from "./settings-option-table.js";
 import { commandStringFromWords } from "./shell-quote.js";
 
 const HELP_COLUMN = 31;
@@ -64,6 +65,7 @@ export const RUN_OPTIONS = {
     short: "v",
     help: "Print every exec and network decision on stderr as it happens.",
   },
+  ...SETTINGS_OPTIONS,
   help: { kind: "flag", short: "h", help: "Print this help." },
 } as const;
 

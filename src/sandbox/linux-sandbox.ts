@@ -8,13 +8,29 @@
  *   without bwrap; any failure to plan or probe is an error, so the command does not run;
  * - the mount points protected names that do not exist need on the host (empty directories:
  *   harmless to git, but litter) are held with file locks while a command runs and removed
- *   after, never while any sandbox on the host uses them (mountpoint-keeper.ts).
+ *   after, never while any sandbox on the host uses them (mountpoint-keeper.ts);
+ * - what the settings hide or keep read-only (credentials by default, `deny_read`,
+ *   `deny_write`: hidden-layout.ts) is added to every sandbox, whatever policy or profile the
+ *   caller asks for, with placeholders for missing paths held like the protected names' covers.
  */
 import { ExecwardError } from "../errors.js";
 import { locateBwrap, probeBwrap, type BwrapCapabilities } from "./bwrap-capabilities.js";
-import { planBwrapArgv, type BwrapPlanPolicy, type NetworkBridge } from "./plan-bwrap.js";
+import {
+  outermost,
+  probeHiddenPaths,
+  withDenyWrite,
+  type FilesystemRules,
+} from "./hidden-layout.js";
+import {
+  isWithin,
+  planBwrapArgv,
+  type BwrapPlanPolicy,
+  type HiddenPath,
+  type NetworkBridge,
+  type WritableRoot,
+} from "./plan-bwrap.js";
 import { MountpointJournal } from "./mountpoint-journal.js";
-import { MountpointKeeper, type FileLocks } from "./mountpoint-keeper.js";
+import { MountpointKeeper, type FileLocks, type Mountpoint } from "./mountpoint-keeper.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
 import type { ProfileLayoutInput } from "./profile-layout.js";
 import { hasFullNetworkAccess, type SandboxPolicy } from "./sandbox-policy.js";
@@ -40,6 +56,12 @@ export interface LinuxSandboxOptions {
    * crash left (mountpoint-journal.ts); absent: not recorded.
    */
   readonly journalDir?: string | undefined;
+  /**
+   * What every sandbox of this launcher hides or keeps read-only on top of its policy (the
+   * credential locations unless the settings make them visible, `deny_read`, `deny_write`):
+   * a client's sandbox state can add restrictions, never remove these.
+   */
+  readonly filesystem?: FilesystemRules | undefined;
 }
 
 export interface SandboxRequest {
@@ -91,6 +113,8 @@ export class LinuxSandbox implements SandboxLauncher {
   readonly #options: LinuxSandboxOptions;
   #capabilities: Promise<BwrapCapabilities> | undefined;
   readonly #mountpoints: MountpointKeeper;
+  /** Hard-link warnings already logged (once per process, not once per call). */
+  readonly #warned = new Set<string>();
 
   constructor(options: LinuxSandboxOptions) {
     this.#options = options;
@@ -161,23 +185,48 @@ export class LinuxSandbox implements SandboxLauncher {
       required: [this.#options.init, ...request.required, request.commandCwd],
       profile: request.profile,
     });
-    // Covers for protected names that do not exist (or are empty): held from before bwrap
-    // starts until the command ends.
-    const hold = await this.#mountpoints.hold(
-      layout.writableRoots.flatMap((root) =>
-        root.protectedSubpaths.flatMap((subpath) =>
-          subpath.kind === "missing"
-            ? [subpath.firstMissing]
-            : subpath.kind === "empty"
-              ? [subpath.path]
-              : [],
+    let writableRoots: readonly WritableRoot[] = layout.writableRoots;
+    let hidden: readonly HiddenPath[] = layout.hidden ?? [];
+    const placeholders: Mountpoint[] = [];
+    const rules = this.#options.filesystem;
+    if (rules !== undefined) {
+      writableRoots = withDenyWrite(writableRoots, rules.readOnly);
+      const shown = [...(layout.readable?.binds ?? []), ...writableRoots.map((root) => root.path)];
+      const found = probeHiddenPaths(
+        rules.hide,
+        layout.readable === undefined
+          ? () => true
+          : (candidate) =>
+              shown.some((bind) => isWithin(candidate, bind) || isWithin(bind, candidate)),
+      );
+      hidden = outermost([...hidden, ...found.hidden]);
+      placeholders.push(...found.placeholders);
+      for (const warning of found.warnings) {
+        if (this.#warned.has(warning)) continue;
+        this.#warned.add(warning);
+        this.#options.log?.(`execward: ${warning}`);
+      }
+    }
+    // Covers for protected names that do not exist (or are empty), and placeholders for hidden
+    // paths that do not: held from before bwrap starts until the command ends.
+    const hold = await this.#mountpoints.hold([
+      ...new Set(
+        writableRoots.flatMap((root) =>
+          root.protectedSubpaths.flatMap((subpath) =>
+            subpath.kind === "missing"
+              ? [subpath.firstMissing]
+              : subpath.kind === "empty"
+                ? [subpath.path]
+                : [],
+          ),
         ),
       ),
-    );
+      ...placeholders,
+    ]);
     const planPolicy: BwrapPlanPolicy = policy;
     return {
       sandboxed: true,
-      writableRoots: layout.writableRoots.map((root) => root.path),
+      writableRoots: writableRoots.map((root) => root.path),
       wrap: ({ command, env, insideOnly, bridges }) => {
         const outside: Record<string, string> = { ...env };
         const inside: Record<string, string> = {};
@@ -190,9 +239,9 @@ export class LinuxSandbox implements SandboxLauncher {
         if (!hasFullNetworkAccess(policy)) outside.CODEX_SANDBOX_NETWORK_DISABLED = "1";
         const args = planBwrapArgv({
           policy: planPolicy,
-          writableRoots: layout.writableRoots,
+          writableRoots,
           ...(layout.readable === undefined ? {} : { readable: layout.readable }),
-          ...(layout.hidden === undefined ? {} : { hidden: layout.hidden }),
+          hidden,
           mountProc: capabilities.mountProc,
           disableUserns: capabilities.disableUserns,
           chdir: request.commandCwd,

@@ -9,10 +9,21 @@
  *   another holds its shared one. Removing a mount point that a running sandbox has mounted
  *   would detach it there, and that sandbox could then create the name it must not;
  * - removal waits `cleanupDelayMs` after the last use, so a burst of calls reuses the directory.
- * Directories are removed only while empty; anything unexpected leaves them in place. A hold
- * that fails part-way removes the directories it created before the error goes up.
+ * Directories are removed only while empty, placeholder files only while empty (a credential
+ * location that does not exist gets an empty file, credential-locations.ts); anything
+ * unexpected leaves them in place. A hold that fails part-way removes what it created before
+ * the error goes up.
  */
-import { constants, fstatSync, lstatSync, mkdirSync, openSync, rmdirSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  rmdirSync,
+  unlinkSync,
+} from "node:fs";
 
 import { ExecwardError } from "../errors.js";
 import type { MountpointJournal } from "./mountpoint-journal.js";
@@ -23,6 +34,13 @@ export interface FileLocks {
   close(fd: number): void;
 }
 
+/**
+ * A mount point to hold: a path (an empty directory, mode 0755), or a placeholder with its
+ * kind and mode (credential locations: 0700 directories, 0600 empty files).
+ */
+export type Mountpoint =
+  string | { readonly path: string; readonly kind: "directory" | "file"; readonly mode: number };
+
 export interface MountpointHold {
   /** Ends this command's use of its mount points. */
   release(): Promise<void>;
@@ -31,6 +49,8 @@ export interface MountpointHold {
 const HOLD_ATTEMPTS = 50;
 const HOLD_RETRY_MS = 10;
 const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** A placeholder file, or a directory: opened without following a symlink put in its place. */
+const ENTRY_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export class MountpointKeeper {
   readonly #locks: FileLocks;
@@ -69,11 +89,18 @@ export class MountpointKeeper {
   }
 
   /** Creates (if needed) and share-locks each mount point; throws if one cannot be held. */
-  async hold(paths: readonly string[]): Promise<MountpointHold> {
+  async hold(mountpoints: readonly Mountpoint[]): Promise<MountpointHold> {
     const fds: number[] = [];
     const created = new Set<string>();
+    const paths = mountpoints.map((entry) => (typeof entry === "string" ? entry : entry.path));
     try {
-      for (const path of paths) fds.push(await this.#holdOne(path, created));
+      for (const entry of mountpoints)
+        fds.push(
+          await this.#holdOne(
+            typeof entry === "string" ? { path: entry, kind: "directory", mode: 0o755 } : entry,
+            created,
+          ),
+        );
     } catch (error) {
       // A failed hold gives back its locks first (they free descriptors the removal needs),
       // then removes what it created, under the same exclusive lock as any removal.
@@ -112,10 +139,23 @@ export class MountpointKeeper {
     return Promise.resolve();
   }
 
-  async #holdOne(path: string, created: Set<string>): Promise<number> {
+  async #holdOne(
+    entry: { readonly path: string; readonly kind: "directory" | "file"; readonly mode: number },
+    created: Set<string>,
+  ): Promise<number> {
+    const path = entry.path;
+    const directory = entry.kind === "directory";
     for (let attempt = 0; attempt < HOLD_ATTEMPTS; attempt++) {
       try {
-        mkdirSync(path, { mode: 0o755 });
+        if (directory) mkdirSync(path, { mode: entry.mode });
+        else
+          closeSync(
+            openSync(
+              path,
+              constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+              entry.mode,
+            ),
+          );
         created.add(path);
         this.#journal?.record(path);
       } catch (error) {
@@ -123,14 +163,14 @@ export class MountpointKeeper {
       }
       let fd: number;
       try {
-        fd = openSync(path, DIRECTORY_FLAGS);
+        fd = openSync(path, directory ? DIRECTORY_FLAGS : ENTRY_FLAGS);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT") continue; // removed meanwhile: create it again
         throw cannotHold(path, error);
       }
       // Taken only while nobody removes it; and it must still be the directory at `path`.
-      if (this.#locks.tryLock(fd, false) && sameDirectory(fd, path)) return fd;
+      if (this.#locks.tryLock(fd, false) && sameEntry(fd, path, entry.kind)) return fd;
       this.#locks.close(fd);
       await new Promise((resolve) => setTimeout(resolve, HOLD_RETRY_MS));
     }
@@ -141,7 +181,7 @@ export class MountpointKeeper {
     for (const path of paths) {
       let fd: number;
       try {
-        fd = openSync(path, DIRECTORY_FLAGS);
+        fd = openSync(path, ENTRY_FLAGS);
       } catch {
         this.#candidates.delete(path);
         continue;
@@ -151,7 +191,10 @@ export class MountpointKeeper {
         // another process's command waits for the lock.
         if (!this.#locks.tryLock(fd, true)) continue; // in use: its user removes it later
         this.#candidates.delete(path);
-        if (sameDirectory(fd, path)) rmdirSync(path);
+        const held = fstatSync(fd);
+        if (held.isDirectory() && sameEntry(fd, path, "directory")) rmdirSync(path);
+        // A placeholder file goes only while empty: content means a real credential now.
+        else if (held.isFile() && held.size === 0 && sameEntry(fd, path, "file")) unlinkSync(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         // Not empty, gone, or not ours to remove (another user's, in a sticky /tmp): leave it.
@@ -166,11 +209,15 @@ export class MountpointKeeper {
   }
 }
 
-function sameDirectory(fd: number, path: string): boolean {
+function sameEntry(fd: number, path: string, kind: "directory" | "file"): boolean {
   try {
     const held = fstatSync(fd);
     const named = lstatSync(path);
-    return named.isDirectory() && held.ino === named.ino && held.dev === named.dev;
+    return (
+      (kind === "directory" ? named.isDirectory() : named.isFile()) &&
+      held.ino === named.ino &&
+      held.dev === named.dev
+    );
   } catch {
     return false;
   }

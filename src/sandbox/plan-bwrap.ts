@@ -13,7 +13,8 @@
  * Filesystem: the whole root read-only (or, with restricted reads, an empty tmpfs with only the
  * readable entries and secrets under them masked), writable roots bound read-write, and `.git`,
  * `.codex`, `.agents` inside them kept read-only (a missing one is covered with an empty
- * read-only directory so it cannot be created).
+ * read-only directory so it cannot be created), and last of all the hidden paths (credentials,
+ * `deny_read`, a profile's `deny`), so that no bind above shows them again.
  */
 import path from "node:path";
 
@@ -35,7 +36,10 @@ export type ProtectedSubpath =
   /** An empty directory: nothing to keep, so it is covered like a missing one. */
   | { readonly kind: "empty"; readonly path: string };
 
-/** A path hidden from the sandbox (a permission profile's `deny`), as the launcher found it. */
+/**
+ * A path hidden from the sandbox (credentials, `deny_read`, a permission profile's `deny`), as
+ * the launcher found it: a directory gets an empty read-only tmpfs, anything else /dev/null.
+ */
 export interface HiddenPath {
   readonly path: string;
   readonly kind: "file" | "directory";

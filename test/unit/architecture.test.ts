@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["mcp"],
   ["exec"],
   ["escalation", "network"],
-  ["sandbox", "approval", "native"],
+  ["sandbox", "approval", "native", "settings"],
   ["policy"],
   ["errors.ts"],
 ];

@@ -13,6 +13,7 @@ import {
 } from "../../../src/cli/rules-check-options.js";
 import { parseRunCommandLine, RUN_HELP, RUN_OPTIONS } from "../../../src/cli/run-options.js";
 import { sandboxOptionTable } from "../../../src/cli/sandbox-option-table.js";
+import { SETTINGS_OPTIONS } from "../../../src/cli/settings-option-table.js";
 import { isExecwardError } from "../../../src/errors.js";
 
 function usageMessage(parse: () => unknown): string {
@@ -52,6 +53,7 @@ describe("the shared tables", () => {
       ...Object.keys(sandboxOptionTable("")),
       ...Object.keys(NETWORK_OPTIONS),
       ...Object.keys(AUDIT_OPTIONS),
+      ...Object.keys(SETTINGS_OPTIONS),
     ];
     const runOwn = Object.keys(RUN_OPTIONS).length;
     const mcpOwn = Object.keys(MCP_OPTIONS).length;

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { MountpointJournal } from "../../../src/sandbox/mountpoint-journal.js";
 import { MountpointKeeper } from "../../../src/sandbox/mountpoint-keeper.js";
 
 const locks = loadFdPassing();
@@ -68,5 +69,41 @@ describe("MountpointKeeper", () => {
     } finally {
       holder.kill("SIGKILL");
     }
+  });
+
+  it("placeholder files: not removed while another process holds one", async () => {
+    const target = path.join(dir, ".netrc");
+    await writeFile(target, "");
+    const holder = spawn("flock", ["--shared", target, "sh", "-c", "echo locked; sleep 30"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      await new Promise((resolve) => holder.stdout.once("data", resolve));
+      const keeper = new MountpointKeeper(locks, 0);
+      await (await keeper.hold([{ path: target, kind: "file", mode: 0o600 }])).release();
+      expect(existsSync(target)).toBe(true);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+
+  it("a crashed process's placeholders: empty ones removed by the next, written ones kept", async () => {
+    const journalDir = path.join(dir, "journal");
+    const empty = path.join(dir, ".npmrc");
+    const written = path.join(dir, ".pypirc");
+    const emptyDir = path.join(dir, ".aws");
+    // What a killed execward (a pid that no longer runs) recorded.
+    const crashed = new MountpointJournal(journalDir, undefined, 2 ** 22 + 1);
+    for (const file of [empty, written]) {
+      await writeFile(file, "");
+      crashed.record(file);
+    }
+    await mkdir(emptyDir);
+    crashed.record(emptyDir);
+    await writeFile(written, "token");
+    new MountpointKeeper(locks, 0, undefined, new MountpointJournal(journalDir)).sweepOrphans();
+    expect(existsSync(empty)).toBe(false);
+    expect(existsSync(emptyDir)).toBe(false);
+    expect(existsSync(written)).toBe(true);
   });
 });
