@@ -101,7 +101,9 @@ export async function runMcp(
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
-  const audit = setUpAudit(io, { auditLog: options.auditLog });
+  const audit = setUpAudit(io, {
+    auditLog: options.auditLog ?? loaded.settings.auditLog,
+  });
   const mcp = createExecwardMcpServer({
     audit: audit.sink,
     amend: audit.amend,

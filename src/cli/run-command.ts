@@ -101,7 +101,10 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   });
   // What a crashed earlier execward left behind goes first.
   sandbox.sweepOrphans();
-  const audit = setUpAudit(io, { auditLog: options.auditLog, verbose: options.verbose });
+  const audit = setUpAudit(io, {
+    auditLog: options.auditLog ?? loaded.settings.auditLog,
+    verbose: options.verbose,
+  });
   const session = new ExecSession({
     audit: audit.sink,
     amend: audit.amend,
