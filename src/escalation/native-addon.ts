@@ -1,13 +1,14 @@
 /**
- * Loads the fd-passing addon (native/fd-passing, built by node-gyp at install time) and locates
- * the native executables (native/Makefile). A missing build is a clear error that says how to
- * rebuild, never a silent fallback: without them nothing can be intercepted.
+ * Loads the fd-passing addon and locates the native executables for the running platform
+ * (native-location.ts: built from source, or prebuilt inside the package). A missing part is a
+ * clear error that says how to rebuild, never a silent fallback: without them nothing can be
+ * intercepted.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 import { ExecwardError } from "../errors.js";
+import { locateNative } from "./native-location.js";
 
 export interface FdWatcher {
   /** Watch for readability and/or writability; (false, false) pauses. */
@@ -39,6 +40,23 @@ export interface FdPassing {
   peerPid(fd: number): number;
   /** openat2(2) (close-on-exec): `dirfd` -100 is AT_FDCWD; `resolve` takes RESOLVE_* flags. */
   openAt2(dirfd: number, path: Buffer, flags: number, resolve: number): number;
+  /**
+   * Starts an escalated program from the judged host descriptors (clone with CLONE_VM |
+   * CLONE_VFORK, its own session): `stdio[t]` becomes its descriptor t (-1: none). "fd" executes
+   * `programFd` itself; "script" executes `path` only while it is still `programFd`'s inode.
+   * Its exit is read from `pidfd` (close-on-exec) with reapEscalated.
+   */
+  spawnEscalated(
+    mode: "fd" | "script",
+    path: string,
+    programFd: number,
+    workdirFd: number,
+    argv: readonly string[],
+    env: readonly string[],
+    stdio: readonly number[],
+  ): { pid: number; pidfd: number };
+  /** null while the program runs; then how it ended (exactly one of the two is a number). */
+  reapEscalated(pidfd: number): { code: number | null; signal: number | null } | null;
   watch(
     fd: number,
     callback: (status: number, readable: boolean, writable: boolean) => void,
@@ -46,18 +64,19 @@ export interface FdPassing {
 }
 
 const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const REBUILD_HINT =
-  "run `npm rebuild execward` (or `npm ci` in a checkout); it needs make, a C compiler and node-gyp";
 
 export function loadFdPassing(): FdPassing {
-  const path = `${PACKAGE_ROOT}build/Release/fd_passing.node`;
-  if (!existsSync(path)) {
+  const layout = locateNative(PACKAGE_ROOT);
+  try {
+    return createRequire(import.meta.url)(layout.addon) as FdPassing;
+  } catch (error) {
     throw new ExecwardError(
       "native_unavailable",
-      `the fd-passing addon is not built (${path}); ${REBUILD_HINT}`,
+      `the fd-passing addon (${layout.origin}, ${layout.addon}) does not load here: ` +
+        `${error instanceof Error ? error.message : String(error)}; run \`npm rebuild execward\` ` +
+        "to build it from source (needs make, a C compiler and python3 for node-gyp)",
     );
   }
-  return createRequire(import.meta.url)(path) as FdPassing;
 }
 
 export interface NativePaths {
@@ -67,21 +86,8 @@ export interface NativePaths {
   readonly wrapper: string;
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   readonly sandboxInit: string;
-  /** execward-escalated-launcher: starts an escalated program from the judged inode. */
-  readonly launcher: string;
 }
 
 export function nativePaths(): NativePaths {
-  const paths = {
-    hook: `${PACKAGE_ROOT}build/native/execward-hook.so`,
-    wrapper: `${PACKAGE_ROOT}build/native/execward-execve-wrapper`,
-    sandboxInit: `${PACKAGE_ROOT}build/native/execward-sandbox-init`,
-    launcher: `${PACKAGE_ROOT}build/native/execward-escalated-launcher`,
-  };
-  for (const path of Object.values(paths)) {
-    if (!existsSync(path)) {
-      throw new ExecwardError("native_unavailable", `${path} is not built; ${REBUILD_HINT}`);
-    }
-  }
-  return paths;
+  return locateNative(PACKAGE_ROOT).executables;
 }

@@ -111,7 +111,6 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     executor: createEscalatedExecutor({
       addon,
       registry,
-      launcher: paths.launcher,
       env: escalationEnvFor(options.env, options.escalationEnvNames),
       ...(options.log === undefined ? {} : { log: options.log }),
     }),
@@ -196,7 +195,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     server.releaseClientFd();
     channel?.releaseChildFd();
   }
-  registry.add(child, { groupLeader: options.foreground !== true });
+  registry.addChild(child, { groupLeader: options.foreground !== true });
 
   const exit = new Promise<RunExit>((resolve, reject) => {
     child.once("error", (error) => {

@@ -60,20 +60,16 @@ export function credentialLocations(env: CredentialEnv): HideTarget[] {
   const home = path.resolve(env.home);
   const targets: HideTarget[] = [];
   const homeAnchor = home === "/" ? undefined : home;
-  const exact = (
-    file: string,
-    type: "file" | "directory",
-    anchor: string | undefined = homeAnchor,
-  ): void => {
+  const exact = (file: string, type: "file" | "directory", anchor: string | undefined): void => {
     const resolved = path.resolve(file);
     if (!targets.some((t) => t.kind === "exact" && t.path === resolved))
       targets.push({ kind: "exact", path: resolved, type, anchor });
   };
-  for (const dir of HOME_DIRECTORIES) exact(path.join(home, dir), "directory");
+  for (const dir of HOME_DIRECTORIES) exact(path.join(home, dir), "directory", homeAnchor);
   const xdg = env.xdgConfigHome;
   if (xdg !== undefined && path.isAbsolute(xdg))
     for (const dir of ["gh", "gcloud"]) exact(path.join(xdg, dir), "directory", path.resolve(xdg));
-  for (const file of HOME_FILES) exact(path.join(home, file), "file");
+  for (const file of HOME_FILES) exact(path.join(home, file), "file", homeAnchor);
   // Never a placeholder for auth.json: Codex itself reads it while execward runs its commands,
   // and an empty auth.json would be a broken login to it. Nothing inside can create it anyway
   // ($CODEX_HOME is read-only in every sandbox); only a login on the host during a call could.

@@ -15,7 +15,7 @@ import { runIntercepted } from "../helpers/intercepted.js";
 import { CLI_PATH } from "../helpers/paths.js";
 import { runInPty } from "../helpers/pty.js";
 import { runCli } from "../helpers/run-cli.js";
-import { HAS_UPSTREAM, UPSTREAM_PATCHED_BASH } from "../helpers/upstream.js";
+import { UPSTREAM_PATCHED_BASH, upstreamUnavailable } from "../helpers/upstream.js";
 
 const unavailable = sandboxUnavailable;
 const realBwrap = unavailable === undefined ? (await launcher.capabilities()).bwrap : "";
@@ -177,7 +177,7 @@ exec ${realBwrap} "$@"`,
       expect(result.stdout).toBe("0\nran\n");
     });
 
-    it.skipIf(requireInCi(HAS_UPSTREAM ? undefined : "the upstream binaries (npm ci) are missing"))(
+    it.skipIf(requireInCi(upstreamUnavailable))(
       "exec-wrapper mode: upstream's patched bash and our wrapper work inside the sandbox",
       async () => {
         const result = await runIntercepted("printenv HOME; rm -f x; echo status=$?", {

@@ -18,6 +18,7 @@ import {
   HAS_UPSTREAM,
   UPSTREAM_EXECVE_WRAPPER,
   UPSTREAM_PATCHED_BASH,
+  upstreamUnavailable,
 } from "../helpers/upstream.js";
 
 const RULES = `
@@ -40,12 +41,8 @@ const wrappers = [
   ["upstream's codex-execve-wrapper", UPSTREAM_EXECVE_WRAPPER],
 ] as const;
 
-describe.skipIf(
-  requireInCi(
-    HAS_UPSTREAM ? undefined : "the x64 binaries of @openai/codex-shell-tool-mcp are missing",
-  ),
-)(
-  `upstream's patched Bash in exec-wrapper mode${HAS_UPSTREAM ? "" : " (skipped: @openai/codex-shell-tool-mcp x64 binaries not installed)"}`,
+describe.skipIf(requireInCi(upstreamUnavailable))(
+  `upstream's patched Bash in exec-wrapper mode${HAS_UPSTREAM ? "" : ` (skipped: ${upstreamUnavailable})`}`,
   () => {
     for (const [name, wrapper] of wrappers) {
       describe(`with ${name}`, () => {
@@ -93,12 +90,8 @@ describe.skipIf(
   },
 );
 
-describe.skipIf(
-  requireInCi(
-    HAS_UPSTREAM ? undefined : "the x64 binaries of @openai/codex-shell-tool-mcp are missing",
-  ),
-)(
-  `upstream's own headline test with upstream's binaries inside execward's sandbox${HAS_UPSTREAM ? "" : " (skipped: @openai/codex-shell-tool-mcp x64 binaries not installed)"}`,
+describe.skipIf(requireInCi(upstreamUnavailable))(
+  `upstream's own headline test with upstream's binaries inside execward's sandbox${HAS_UPSTREAM ? "" : ` (skipped: ${upstreamUnavailable})`}`,
   () => {
     // accept_elicitation_for_prompt_rule (exec-server/tests/suite/accept_elicitation.rs): the
     // server runs upstream's patched Bash with upstream's codex-execve-wrapper, under the

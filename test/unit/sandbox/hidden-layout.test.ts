@@ -89,10 +89,11 @@ describe("probeHiddenPaths", () => {
         `file:${home}/.netrc`,
         `directory:${home}/.docker`,
         `directory:${home}/.config`,
-        `directory:${home}/.codex`,
         `directory:${home}/.terraform.d`,
       ]),
     );
+    // No placeholder for $CODEX_HOME/auth.json (nor the directory leading to it).
+    expect(held).not.toContain(`directory:${home}/.codex`);
     // ~/.config/gh and ~/.config/gcloud share one placeholder; nothing outside an anchor.
     expect(held.filter((p) => p.endsWith("/.config"))).toHaveLength(1);
     expect(held.some((p) => p.includes("nonexistent-execward"))).toBe(false);
