@@ -1,7 +1,7 @@
 // The audit log through the real `execward run`: every decision kind with its rule's file and
 // line, the hook's fast path, the viewer's filters, a log that cannot be written, and a flood of
 // forged fast-path notices from inside the sandbox (bounded, and unable to forge a decision).
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -121,6 +121,21 @@ describe.skipIf(requireInCi(unavailable))(
       const bad = await runCli(["log", "--since", "yesterday", logFile], { env });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("--since must be");
+    });
+
+    it("audit_log in execward.toml turns the log on without the flag", async () => {
+      const fromSettings = path.join(dir, "from-settings.jsonl");
+      await mkdir(path.join(dir, "codex-home"), { recursive: true });
+      await writeFile(
+        path.join(dir, "codex-home", "execward.toml"),
+        `audit_log = ${JSON.stringify(fromSettings)}\n`,
+      );
+      const result = await runCli(
+        ["run", "--no-discover", "-r", rulesFile, "--", "ls / >/dev/null; echo done"],
+        { cwd: dir, env },
+      );
+      expect(result.stdout).toBe("done\n");
+      expect(await readFile(fromSettings, "utf8")).toMatch(/"decision":"escalate"/);
     });
 
     it("--verbose prints decisions on stderr as they happen", async () => {
