@@ -1,5 +1,5 @@
 /**
- * `execward log FILE`: an audit log, readable (or as JSON lines with --json), filtered by
+ * `execward log [FILE]`: an audit log (default: the settings file's audit_log), readable (or as JSON lines with --json), filtered by
  * decision and time. Reads line by line (a log of any size in bounded memory); a line that is
  * not a record is counted and reported at the end, never fatal.
  */
@@ -9,16 +9,37 @@ import { createInterface } from "node:readline";
 
 import type { AuditRecord } from "../exec/audit-record.js";
 import { formatAuditRecord } from "./audit-format.js";
-import { EXIT_FAILURE, EXIT_OK, type CliIo } from "./cli-io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from "./cli-io.js";
+import { isExecwardError } from "../errors.js";
+import { loadSettings } from "./load-settings.js";
 import type { LogOptions } from "./log-options.js";
 
 export async function runLog(
   options: LogOptions,
-  file: string,
+  file: string | undefined,
   since: number | undefined,
   io: CliIo,
 ): Promise<number> {
-  const target = path.resolve(io.cwd, file);
+  let target: string;
+  if (file !== undefined) {
+    target = path.resolve(io.cwd, file);
+  } else {
+    let loaded;
+    try {
+      loaded = await loadSettings(io.env, io.cwd, undefined);
+    } catch (error) {
+      if (!isExecwardError(error)) throw error;
+      io.stderr.write(`execward: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    if (loaded.settings.auditLog === undefined) {
+      io.stderr.write(
+        "execward log: no FILE given, and no audit_log in $CODEX_HOME/execward.toml\nTry 'execward log --help' for more information.\n",
+      );
+      return EXIT_USAGE;
+    }
+    target = loaded.settings.auditLog;
+  }
   const input = createReadStream(target);
   const opened = new Promise<Error | undefined>((resolve) => {
     input.once("open", () => resolve(undefined));

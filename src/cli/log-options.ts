@@ -20,10 +20,11 @@ export const LOG_OPTIONS = {
 
 export type LogOptions = OptionsOf<typeof LOG_OPTIONS>;
 
-export const LOG_HELP = `Usage: execward log [OPTIONS] <FILE>
+export const LOG_HELP = `Usage: execward log [OPTIONS] [FILE]
 
-Show an audit log written with --audit-log: time, decision, program and arguments, the rule's
-file:line, who approved. Records from inside the sandbox (the hook's fast path) are marked as
+Show an audit log written with --audit-log (without FILE: the audit_log of
+$CODEX_HOME/execward.toml): time, decision, program and arguments, the rule's file:line, who
+approved. Records from inside the sandbox (the hook's fast path) are marked as
 its claims. --denied and --escalated together show both.
 
 Options:
@@ -34,7 +35,8 @@ export type LogCommandLine =
   | {
       readonly help: false;
       readonly options: LogOptions;
-      readonly file: string;
+      /** Absent: the settings file's audit_log. */
+      readonly file: string | undefined;
       /** Epoch milliseconds, from --since. */
       readonly since: number | undefined;
     };
@@ -42,10 +44,9 @@ export type LogCommandLine =
 export function parseLogCommandLine(argv: readonly string[], now = Date.now()): LogCommandLine {
   const { options, rest } = parseArgs(argv, LOG_OPTIONS);
   if (options.help) return { help: true };
-  if (rest.length === 0) throw usage("no audit log given (execward log [OPTIONS] <FILE>)");
   if (rest.length > 1) throw usage(`one audit log at a time (got ${rest.length} files)`);
   const since = options.since === undefined ? undefined : parseSince(options.since, now);
-  return { help: false, options, file: rest[0] as string, since };
+  return { help: false, options, file: rest[0], since };
 }
 
 /** `WHEN` as epoch milliseconds: an ISO 8601 time, or an age before `now`. */

@@ -118,6 +118,9 @@ describe.skipIf(requireInCi(unavailable))(
       expect(future.stdout).toBe("");
       const recent = await runCli(["log", "--since", "1h", "--denied", logFile], { env });
       expect(recent.stdout).toContain("rm -f nothing");
+      const none = await runCli(["log"], { env });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain("no FILE given, and no audit_log");
       const bad = await runCli(["log", "--since", "yesterday", logFile], { env });
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("--since must be");
@@ -136,6 +139,9 @@ describe.skipIf(requireInCi(unavailable))(
       );
       expect(result.stdout).toBe("done\n");
       expect(await readFile(fromSettings, "utf8")).toMatch(/"decision":"escalate"/);
+      // execward log without FILE reads the same log.
+      const shown = await runCli(["log", "--escalated"], { env });
+      expect(shown.stdout).toMatch(/ESCALATE \/\S*ls \//);
     });
 
     it("--verbose prints decisions on stderr as they happen", async () => {
