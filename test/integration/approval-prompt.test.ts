@@ -44,7 +44,7 @@ describe.skipIf(requireInCi(unavailable))(
     it("Ctrl-C ends it at once with 130, and the keystrokes after it reach the shell", async () => {
       const screen = await runShellInPty(
         `${execward("touch made")}; echo "EXIT=$?"; IFS= read -r line; echo "GOT=$line"`,
-        [{ after: "answer [", keys: ["\x03", "<pause>0.5", "hello\n"] }],
+        [{ after: "answer [", keys: ["\x03", "<pause>1.5", "hello\n"] }],
         { cwd: dir, env },
       );
       expect(screen).toContain("EXIT=130");
