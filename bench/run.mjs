@@ -10,3 +10,4 @@ await runPolicyBench();
 await runExecBench();
 await runMcpBench();
 await runNetworkBench();
+await (await import("./startup-bench.mjs")).runStartupBench();

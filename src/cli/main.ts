@@ -5,7 +5,8 @@
  *
  * Each command line is parsed here from its command's option table (cheap modules), so `--help`,
  * `--version` and every usage error are answered before anything heavy loads; the command's own
- * module (the sandbox, the network proxy, the MCP SDK, zod) is imported only to run it. A usage
+ * module (the sandbox, the network proxy, the MCP SDK, zod) is imported only to run it, and
+ * `mcp` answers the client's `initialize` before that import (mcp/early-initialize.ts). A usage
  * error, from the parser or from the command's first checks, takes the one path in
  * usage-error.ts (one line, exit 2); anything else escaping is an internal error (exit 1).
  */
@@ -49,9 +50,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         name = "mcp";
         const line = parseMcpCommandLine(rest);
         if (line.help) return printHelp(io, MCP_HELP);
-        if (line.version) return printHelp(io, `execward ${readPackageVersion()}\n`);
-        const { runMcp } = await import("./mcp-command.js");
-        return await runMcp(line.options, line.elicitationTimeoutMs, io, readPackageVersion());
+        const version = readPackageVersion();
+        if (line.version) return printHelp(io, `execward ${version}\n`);
+        // The client's `initialize` is answered while everything else loads
+        // (mcp/early-initialize.ts); the server takes over stdin and stdout once it is ready.
+        const { EarlyInitialize } = await import("../mcp/early-initialize.js");
+        const early = new EarlyInitialize({
+          input: process.stdin,
+          output: process.stdout,
+          version,
+          log: (message) => void io.stderr.write(`execward: ${message}\n`),
+        });
+        try {
+          const { runMcp } = await import("./mcp-command.js");
+          return await runMcp(line.options, line.elicitationTimeoutMs, io, version, early);
+        } finally {
+          // The server did not start (or has ended): nothing more is read.
+          early.stop();
+        }
       }
       case "rules": {
         name = "rules";

@@ -8,6 +8,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 
 import { isExecwardError } from "../errors.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
+import type { EarlyInitialize } from "../mcp/early-initialize.js";
 import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
 import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
@@ -29,13 +30,18 @@ import { sandboxPolicyFromOptions } from "./sandbox-options.js";
 
 /**
  * Serves MCP for an already parsed command line (see mcp-options.ts). A contradiction in the
- * sandbox options throws a usage error before anything starts.
+ * sandbox options throws a usage error before anything starts. `early` has been reading stdin
+ * (and may have answered `initialize`) since the process started; the SDK's transport takes over
+ * from it once the server is built. Whatever fails before that (the rules, the network
+ * configuration) is reported on stderr and ends the process with status 1, as it did before the
+ * early answer: a client sees the server close right after the handshake.
  */
 export async function runMcp(
   options: McpOptions,
   elicitationTimeoutMs: number | undefined,
   io: CliIo,
   version: string,
+  early: EarlyInitialize,
 ): Promise<number> {
   const defaultSandbox = sandboxPolicyFromOptions(options, "read-only", io.cwd);
   const shellName = options.shell;
@@ -125,13 +131,15 @@ export async function runMcp(
   });
   const server = mcp.server;
   server.onerror = (error) => log(`MCP error: ${error.message}`);
-  const transport = new StdioServerTransport();
+  const stdio = early.handOver();
+  const transport = new StdioServerTransport(stdio.input, stdio.output);
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
   await server.connect(transport);
-  // The SDK's stdio transport does not notice the client going away; end of stdin means it did.
-  process.stdin.once("end", () => void server.close());
+  // The SDK's stdio transport does not notice the client going away; end of stdin means it did
+  // (early-initialize.ts has been reading stdin since start-up: it may have ended already).
+  early.onInputEnd(() => void server.close());
   // A client that stops the server with a signal (the SDK's client sends SIGTERM on close) gets
   // the same orderly end: escalated programs killed, sandbox mount points removed.
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {

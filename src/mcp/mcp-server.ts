@@ -36,21 +36,14 @@ import type { SandboxPolicy } from "../sandbox/sandbox-policy.js";
 import type { NetworkProxy } from "../network/network-proxy.js";
 import { createElicitationApprover } from "./elicitation-approver.js";
 import {
-  SANDBOX_STATE_CAPABILITY,
-  SANDBOX_STATE_META_CAPABILITY,
-  SANDBOX_STATE_VERSION,
   sandboxFromMeta,
   SandboxStateSchema,
   SandboxStateUpdateRequestSchema,
   type CallSandbox,
   type SandboxState,
 } from "./sandbox-state.js";
-import {
-  parseShellArguments,
-  SHELL_TOOL_DESCRIPTION,
-  SHELL_TOOL_INPUT_SCHEMA,
-  SHELL_TOOL_NAME,
-} from "./shell-tool.js";
+import { SERVER_INSTRUCTIONS, SERVER_NAME, serverCapabilities } from "./server-identity.js";
+import { parseShellArguments, SHELL_TOOL_NAME, shellToolListing } from "./shell-tool.js";
 
 export interface McpServerOptions {
   readonly policy: Policy;
@@ -119,20 +112,10 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
     execWrapper: options.execWrapper,
     log: options.log,
   });
+  // The same identity the early `initialize` answer is built from (early-initialize.ts).
   const server = new Server(
-    { name: "execward", version: options.version },
-    {
-      capabilities: {
-        tools: {},
-        logging: {},
-        experimental: {
-          [SANDBOX_STATE_CAPABILITY]: { version: SANDBOX_STATE_VERSION },
-          [SANDBOX_STATE_META_CAPABILITY]: { version: SANDBOX_STATE_VERSION },
-        },
-      },
-      instructions:
-        "This server provides a tool to execute shell commands and return their output.",
-    },
+    { name: SERVER_NAME, version: options.version },
+    { capabilities: serverCapabilities(), instructions: SERVER_INSTRUCTIONS },
   );
   let sandboxState: SandboxState | undefined;
 
@@ -141,15 +124,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [
-      {
-        name: SHELL_TOOL_NAME,
-        description: SHELL_TOOL_DESCRIPTION,
-        inputSchema: SHELL_TOOL_INPUT_SCHEMA,
-      },
-    ],
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, () => shellToolListing());
 
   server.setRequestHandler(SandboxStateUpdateRequestSchema, (request) => {
     if (request.params === undefined || request.params === null) {

@@ -24,10 +24,14 @@ import {
 } from "../sandbox/permission-profile.js";
 import { SandboxPolicySchema, type SandboxPolicy } from "../sandbox/sandbox-policy.js";
 
-export const SANDBOX_STATE_CAPABILITY = "codex/sandbox-state";
-export const SANDBOX_STATE_META_CAPABILITY = "codex/sandbox-state-meta";
+import {
+  SANDBOX_STATE_CAPABILITY,
+  SANDBOX_STATE_META_CAPABILITY,
+  SANDBOX_STATE_VERSION,
+} from "./server-identity.js";
+
+export { SANDBOX_STATE_CAPABILITY, SANDBOX_STATE_META_CAPABILITY, SANDBOX_STATE_VERSION };
 export const SANDBOX_STATE_UPDATE_METHOD = "codex/sandbox-state/update";
-export const SANDBOX_STATE_VERSION = "1.0.0";
 
 export const SandboxStateSchema = z.object({
   sandboxPolicy: SandboxPolicySchema,

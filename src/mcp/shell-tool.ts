@@ -32,6 +32,21 @@ export const SHELL_TOOL_INPUT_SCHEMA = {
   required: ["command", "workdir"],
 } as const;
 
+/** The `tools/list` result: the one tool (also answered before the SDK loads, early-initialize.ts). */
+export function shellToolListing(): {
+  tools: { name: string; description: string; inputSchema: typeof SHELL_TOOL_INPUT_SCHEMA }[];
+} {
+  return {
+    tools: [
+      {
+        name: SHELL_TOOL_NAME,
+        description: SHELL_TOOL_DESCRIPTION,
+        inputSchema: SHELL_TOOL_INPUT_SCHEMA,
+      },
+    ],
+  };
+}
+
 /** upstream's DEFAULT_EXEC_COMMAND_TIMEOUT_MS. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
 

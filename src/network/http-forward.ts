@@ -6,7 +6,8 @@
  * - the head is the one http-framing.ts planned (end-to-end headers, the judged Host, explicit
  *   framing, `connection: close`); the body is re-framed by Node's HTTP client from the decoded
  *   body, so no byte of it can be read upstream as another request;
- * - the upstream connection ends with the response, and with the client if it goes away first.
+ * - the upstream connection ends with the response, and with the client if it goes away first;
+ *   an upstream failure is a 502 before the response starts, and logged after.
  */
 import http from "node:http";
 import type net from "node:net";
@@ -23,8 +24,10 @@ export interface HttpForward {
   /** The connection to the checked address; used for this one request only. */
   readonly upstream: net.Socket;
   readonly timeoutMs: number;
-  /** Answers the client with an error when no response has started. */
-  readonly fail: (status: number, message: string) => void;
+  /** Answers the client with a 502 when no response has started. */
+  readonly fail: (error: Error) => void;
+  /** Logs a failure after the response started (the client's connection is then closed). */
+  readonly report: (where: string, error: Error) => void;
 }
 
 export function forwardHttpRequest(forward: HttpForward): void {
@@ -45,13 +48,19 @@ export function forwardHttpRequest(forward: HttpForward): void {
       forwardedResponseHeaders(response.headers),
     );
     response.pipe(res);
-    response.once("error", () => res.destroy());
+    response.once("error", (error) => {
+      forward.report("upstream response", error);
+      res.destroy();
+    });
     response.once("end", () => upstream.end());
   });
   request.once("error", (error) => {
     upstream.destroy();
-    if (!res.headersSent) forward.fail(502, `execward proxy: ${error.message}`);
-    else res.destroy();
+    if (!res.headersSent) forward.fail(error);
+    else {
+      forward.report("upstream request", error);
+      res.destroy();
+    }
   });
   res.once("close", () => {
     if (!res.writableFinished) upstream.destroy();
