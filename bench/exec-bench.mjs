@@ -9,13 +9,18 @@
 //   escalated            every exec is escalated: inspected, verified on the host, started by
 //                        the addon outside (clone + execveat of the judged descriptor; budget:
 //                        <= 2x a bare exec, i.e. plain bash's loop)
+//   sandboxed            the same fast-path loop in bwrap, kernel exec backstop off and on
+//                        (runs interleaved; budget: the backstop adds <= 100 us per exec), in
+//                        bash (hook + backstop) and in static busybox sh (backstop only)
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
 import { AuditLogFile } from "../dist/exec/audit-log.js";
+import { loadFdPassing, nativePaths } from "../dist/native/native-addon.js";
+import { LinuxSandbox } from "../dist/sandbox/linux-sandbox.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
 import { parsePolicy } from "../dist/policy/index.js";
 import { fetchUpstream } from "./upstream-package.mjs";
@@ -33,7 +38,23 @@ function timePlain(shell) {
   });
 }
 
-async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP, onNotice) {
+/** CPU time (ms) of every child this process has waited for, the whole process tree under it. */
+function childrenCpuMs() {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // cutime and cstime are fields 16 and 17 (1-based) of stat, in clock ticks (USER_HZ = 100).
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+async function timeIntercepted(
+  shell,
+  mode,
+  askList,
+  action = "run",
+  loop = LOOP,
+  sandboxed = undefined,
+  onNotice = undefined,
+) {
   const policy = parsePolicy(
     [{ name: "bench.rules", text: `prefix_rule(pattern=["rm"], decision="forbidden")` }],
     {
@@ -41,6 +62,17 @@ async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP
     },
   );
   let asked = 0;
+  const sandbox =
+    sandboxed === undefined
+      ? undefined
+      : await sandboxed.launcher.prepare({
+          policy: { type: "read-only", access: { type: "full-access" }, network_access: false },
+          policyCwd: "/",
+          commandCwd: "/",
+          tmpdir: undefined,
+          required: [shell],
+        });
+  const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
   const run = startInterceptedRun({
     command: loop,
@@ -57,12 +89,49 @@ async function timeIntercepted(shell, mode, askList, action = "run", loop = LOOP
     },
     askList: askList === "computed" ? computeAskList(policy, false) : undefined,
     stdio: "pipe",
+    ...(sandbox === undefined ? {} : { sandbox, execBackstop: sandboxed.backstop }),
     ...(onNotice === undefined ? {} : { onNotice }),
   });
   run.child.stdout.resume();
   run.child.stderr.resume();
   await run.exit;
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, asked };
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  await run.cleanedUp;
+  return { ms, asked, cpu: childrenCpuMs() - cpuBefore };
+}
+
+/** Backstop off and on, run alternately (the machine's load drifts), medians of each. */
+async function sandboxedPair(shell, loop) {
+  const launcher = new LinuxSandbox({
+    init: nativePaths().sandboxInit,
+    pathEnv: "/usr/bin:/bin",
+    locks: loadFdPassing(),
+  });
+  try {
+    await launcher.capabilities();
+  } catch (error) {
+    return { skipped: String(error) };
+  }
+  const off = [];
+  const on = [];
+  const cpu = { off: 0, on: 0 };
+  for (let i = 0; i < 7; i++) {
+    for (const [backstop, into, key] of [
+      [false, off, "off"],
+      [true, on, "on"],
+    ]) {
+      const result = await timeIntercepted(shell, "preload", "computed", "run", loop, {
+        launcher,
+        backstop,
+      });
+      into.push(result.ms);
+      cpu[key] += result.cpu / 7;
+    }
+  }
+  await launcher.flush?.();
+  // The fastest of each: the machine's load only ever adds time.
+  const min = (values) => Math.min(...values);
+  return { off: min(off), on: min(on), cpuOff: cpu.off, cpuOn: cpu.on };
 }
 
 async function median(times, fn) {
@@ -93,24 +162,32 @@ export async function runExecBench() {
   let logged = 0;
   const audited = await median(3, async () => {
     const file = new AuditLogFile(path.join(auditDir, "audit.jsonl"), (m) => console.log(m));
-    const result = await timeIntercepted("/bin/bash", "preload", "computed", "run", LOOP, (n) => {
-      if (n === undefined) return;
-      logged++;
-      file.write({
-        time: new Date().toISOString(),
-        session: "bench",
-        call: 1,
-        kind: "exec",
-        decision: "run",
-        reported_by: "sandbox",
-        program: n.file,
-        argv: n.argv,
-        workdir: n.workdir,
-        reason: "fast path",
-        rule: null,
-        approval: null,
-      });
-    });
+    const result = await timeIntercepted(
+      "/bin/bash",
+      "preload",
+      "computed",
+      "run",
+      LOOP,
+      undefined,
+      (n) => {
+        if (n === undefined) return;
+        logged++;
+        file.write({
+          time: new Date().toISOString(),
+          session: "bench",
+          call: 1,
+          kind: "exec",
+          decision: "run",
+          reported_by: "sandbox",
+          program: n.file,
+          argv: n.argv,
+          workdir: n.workdir,
+          reason: "fast path",
+          rule: null,
+          approval: null,
+        });
+      },
+    );
     await file.close();
     return result;
   });
@@ -140,6 +217,27 @@ export async function runExecBench() {
   console.log(
     `  escalated, every exec run outside: ${((escalated.ms / escalatedExecs) * 1000).toFixed(0)} us per exec against ${((plainShort / escalatedExecs) * 1000).toFixed(0)} us bare (${(escalated.ms / plainShort).toFixed(2)}x)  [budget <= 2x]`,
   );
+  for (const [name, shell] of [
+    ["bash (hook + backstop)", "/bin/bash"],
+    ["static busybox sh (backstop only)", "/bin/busybox"],
+  ]) {
+    if (!existsSync(shell)) {
+      console.log(`  sandboxed, ${name}: skipped (${shell} is not installed)`);
+      continue;
+    }
+    const loop =
+      shell === "/bin/busybox"
+        ? `exec /bin/busybox sh -c 'for i in $(seq ${EXECS}); do /bin/true; done'`
+        : LOOP;
+    const pair = await sandboxedPair("/bin/bash", loop);
+    if (pair.skipped !== undefined) {
+      console.log(`  sandboxed: skipped (${pair.skipped})`);
+      break;
+    }
+    console.log(
+      `  sandboxed, ${name}, fast path (fastest of 7, interleaved): backstop off ${pair.off.toFixed(0)} ms, on ${pair.on.toFixed(0)} ms: adds ${(((pair.on - pair.off) / EXECS) * 1000).toFixed(0)} us per exec  [budget <= 100 us]; CPU of the whole tree: off ${pair.cpuOff.toFixed(0)} ms, on ${pair.cpuOn.toFixed(0)} ms: adds ${(((pair.cpuOn - pair.cpuOff) / EXECS) * 1000).toFixed(0)} us per exec`,
+    );
+  }
   const upstream = fetchUpstream();
   if (upstream.bash !== undefined) {
     const PATCHED_BASH = upstream.bash;

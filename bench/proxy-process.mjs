@@ -1,6 +1,6 @@
 // The proxy alone in its own process (as in execward, where it lives in the server): prints
 // its loopback port, serves until stdin closes. Used by network-bench.mjs.
-import { loadFdPassing } from "../dist/escalation/native-addon.js";
+import { loadFdPassing } from "../dist/native/native-addon.js";
 import { createKernelRelay } from "../dist/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../dist/network/approval-broker.js";
 import { NetworkPolicy } from "../dist/network/network-policy.js";

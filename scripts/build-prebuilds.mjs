@@ -160,6 +160,7 @@ function smokeTest(name, target, dest, scratch, cc) {
   for (const [exe, usage] of [
     ["execward-execve-wrapper", /usage: execward-execve-wrapper/],
     ["execward-sandbox-init", /usage: execward-sandbox-init/],
+    ["execward-exec-supervisor", /usage: execward-exec-supervisor/],
   ]) {
     const result = runOn([path.join(dest, exe)]);
     if (!usage.test(result.stderr ?? "")) {

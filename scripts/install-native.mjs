@@ -5,7 +5,7 @@
 // platform, in a checkout (`npm ci`: the sources there are what is being worked on), and always
 // on `npm rebuild execward`, the fallback when a prebuilt part does not run on this system.
 // Written in plain JavaScript without imports of the package's own code: it runs before dist/
-// exists in a checkout. The file names match src/escalation/native-location.ts (unit-tested).
+// exists in a checkout. The file names match src/native/native-location.ts (unit-tested).
 import { execSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -17,6 +17,7 @@ const PREBUILT_FILES = [
   "execward-hook.so",
   "execward-execve-wrapper",
   "execward-sandbox-init",
+  "execward-exec-supervisor",
 ];
 
 function reasonToBuild() {

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "../common/escalate_client.h"
+#include "../common/escalate_loader.h"
 #include "../common/escalate_notice.h"
 #include "../common/escalate_protocol.h"
 
@@ -284,6 +285,19 @@ static ew_action_t decide(const char *display, const char *target, char *const a
   ew_resolution_t *res = &resolution;
   ew_resolve(target, res);
   if (res->fd >= 0) close(res->fd);
+  /* The dynamic loader run as a program is judged as the program it loads (escalate_loader.h). */
+  for (int depth = 0;; depth++) {
+    int loaded = ew_loader_program(display, res->resolved_ok ? res->resolved : NULL, argv);
+    if (loaded == EW_LOADER_NONE) break;
+    if (loaded == EW_LOADER_UNKNOWN || depth == EW_LOADER_MAX_DEPTH) {
+      fail_closed(display, "the dynamic loader is run with options execward cannot read, so the program it loads cannot be judged");
+      return EW_ACTION_ERROR;
+    }
+    argv += loaded;
+    display = target = argv[0];
+    ew_resolve(target, res);
+    if (res->fd >= 0) close(res->fd);
+  }
   if (!must_ask(display, res)) {
     ew_notice_run(escalation_fd, display, argv); /* for the audit log; never waits */
     return EW_ACTION_RUN;
@@ -559,7 +573,8 @@ static int spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t 
    * File actions run in the child, after this check (a dup2 onto the descriptor /dev/fd/N names,
    * a chdir that changes what a relative path means): with any, the child asks for itself.
    */
-  if (actions == NULL && !must_ask(path, &res)) {
+  if (actions == NULL && !must_ask(path, &res) &&
+      ew_loader_program(path, res.resolved_ok ? res.resolved : NULL, argv) == EW_LOADER_NONE) {
     rc = real(pid, path, actions, attr, argv, env.envp);
   } else {
     /* Ask from inside the child, after its file actions: the wrapper does the exchange. */

@@ -2,7 +2,7 @@
  * execward-sandbox-init: the first program inside the bubblewrap sandbox. It locks the syscall
  * surface down, then becomes the command.
  *
- * Usage: execward-sandbox-init [--bridge <fd> <port> <tag>]... -- <program> [args...]
+ * Usage: execward-sandbox-init [--bridge <fd> <port> <tag>]... [--exec-listener <fd>] -- <program> [args...]
  *
  * What it guards (ARCHITECTURE.md, invariants): bubblewrap gives namespaces and mounts, but a
  * sandboxed process can still connect() to any Unix socket it can see by path (docker.sock, the
@@ -31,6 +31,16 @@
  * directly: no bytes are copied here, no Unix socket path exists, and the bridge needs nothing
  * the filter refuses, so it runs filtered like everything else. It is not dumpable (the command
  * cannot ptrace it) and dies with the command. The command never holds FD.
+ *
+ * Kernel exec backstop (`--exec-listener FD`): after the filter above, a second filter returns
+ * SECCOMP_RET_USER_NOTIF for execve and execveat, so every exec in the sandbox, whoever makes it
+ * (a static program, a raw system call, the dynamic loader run directly), waits in the kernel for
+ * execward-exec-supervisor, which runs outside the sandbox. The filter's listener goes out over
+ * the inherited socket FD (SCM_RIGHTS) and both are closed here: nothing in the sandbox can
+ * answer for its own execs. This process's own exec of the command is the first one the
+ * supervisor sees from this pid (the kernel tells it the sender's pid) and is let through. If
+ * the kernel refuses the filter (no user notification), "N<reason>" goes out instead: the
+ * supervisor says so on stderr, and the command runs with the exec hook only.
  *
  * Any failure here is fatal: the command never runs unfiltered or half-bridged.
  *
@@ -194,6 +204,50 @@ static void install_filter(void) {
     fail("cannot install the seccomp filter", errno);
 }
 
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+
+/*
+ * Installs the exec backstop's filter and hands its listener to the supervisor over `channel`;
+ * closes `channel`. Runs after install_filter (no_new_privs is set).
+ */
+static void install_exec_backstop(int channel) {
+  struct program p = {.len = 0};
+  load(&p, offsetof(struct seccomp_data, arch));
+  unsigned short native_arch = begin_if(&p, BPF_JEQ, EW_AUDIT_ARCH);
+  unsigned short skip_kill = emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
+  end_if(&p, native_arch);
+  ret(&p, SECCOMP_RET_KILL_PROCESS);
+  p.ins[skip_kill].k = (unsigned)(p.len - skip_kill - 1);
+  load(&p, offsetof(struct seccomp_data, nr));
+  unsigned short is_execve = begin_if(&p, BPF_JEQ, __NR_execve);
+  ret(&p, SECCOMP_RET_USER_NOTIF);
+  end_if(&p, is_execve);
+  unsigned short is_execveat = begin_if(&p, BPF_JEQ, __NR_execveat);
+  ret(&p, SECCOMP_RET_USER_NOTIF);
+  end_if(&p, is_execveat);
+  ret(&p, SECCOMP_RET_ALLOW);
+  struct sock_fprog fprog = {.len = p.len, .filter = p.ins};
+  int listener = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+  if (listener < 0) {
+    char why[256] = "N";
+    const char *reason = strerror(errno);
+    strncat(why, "the kernel refused a seccomp user-notification filter: ", sizeof why - strlen(why) - 1);
+    strncat(why, reason, sizeof why - strlen(why) - 1);
+    if (ew_send_with_fds(channel, why, strlen(why), NULL, 0) != 0) fail("exec backstop: cannot reach the supervisor", errno);
+    close(channel);
+    return;
+  }
+  const char yes = 'L';
+  if (ew_send_with_fds(channel, &yes, 1, &listener, 1) != 0) fail("exec backstop: cannot hand over the listener", errno);
+  close(listener);
+  close(channel);
+}
+
 #define MAX_BRIDGES 4
 
 struct bridge {
@@ -287,9 +341,16 @@ int main(int argc, char **argv) {
       fail("bad --bridge: want an inherited descriptor, a port and a one-character tag", 0);
     first += 4;
   }
+  int exec_channel = -1;
+  if (first + 1 < argc && strcmp(argv[first], "--exec-listener") == 0) {
+    exec_channel = parse_int(argv[first + 1], 1 << 20);
+    if (exec_channel < 3 || fcntl(exec_channel, F_GETFD) < 0) fail("bad --exec-listener: want an inherited descriptor", 0);
+    first += 2;
+  }
   if (first < argc && strcmp(argv[first], "--") == 0) first++;
   if (first >= argc) fail("usage: execward-sandbox-init [--bridge <fd> <port> <tag>]... -- <program> [args...]", 0);
   install_filter();
+  if (exec_channel >= 0) install_exec_backstop(exec_channel);
   start_bridges(bridges, bridge_count);
   execvp(argv[first], argv + first);
   int err = errno;

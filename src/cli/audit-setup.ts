@@ -7,7 +7,7 @@
 import os from "node:os";
 import path from "node:path";
 
-import { loadFdPassing } from "../escalation/native-addon.js";
+import { loadFdPassing } from "../native/native-addon.js";
 import { AuditLogFile } from "../exec/audit-log.js";
 import type { AuditSink } from "../exec/audit-record.js";
 import type { ExecSessionOptions } from "../exec/exec-session.js";

@@ -9,7 +9,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { isExecwardError } from "../errors.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
 import type { EarlyInitialize } from "../mcp/early-initialize.js";
-import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../native/native-addon.js";
 import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { PolicyError } from "../policy/index.js";

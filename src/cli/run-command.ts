@@ -13,7 +13,7 @@ import path from "node:path";
 
 import { createTtyApprover } from "../approval/tty-approver.js";
 import { isExecwardError } from "../errors.js";
-import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../native/native-addon.js";
 import { ExecSession } from "../exec/exec-session.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
 import { runToolCall } from "../exec/run-tool-call.js";

@@ -16,7 +16,7 @@ import { writeSync } from "node:fs";
 import path from "node:path";
 
 import type { ExecRequest } from "./escalation-policy.js";
-import type { FdPassing } from "./native-addon.js";
+import type { FdPassing } from "../native/native-addon.js";
 
 /** Exit statuses a shell uses for "not found" and "cannot execute". */
 export const NOT_FOUND_STATUS = 127;

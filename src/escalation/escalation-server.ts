@@ -32,8 +32,9 @@ import { checkEnvNames } from "./escalated-env.js";
 import type { EscalatedExecutor, EscalatedRun } from "./escalated-executor.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
 import { encodeFrame, FrameDecoder, type DecodedFrame } from "./framing.js";
-import type { FdPassing, FdWatcher } from "./native-addon.js";
+import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import { inspectProgram, type ProgramInspection } from "./program-inspection.js";
+import { RecentRuns } from "./recent-runs.js";
 import {
   EscalateRequestSchema,
   ExecNoticeSchema,
@@ -75,6 +76,8 @@ export class EscalationServer {
   private saturated = false;
   /** Bytes of unfinished frames across all sessions (MAX_PENDING_BYTES at most). */
   private readonly pending: PendingBytes = { bytes: 0 };
+  /** "run" answers given to hooks, for the kernel backstop (exec-backstop.ts) not to ask twice. */
+  readonly recentRuns = new RecentRuns();
 
   constructor(options: EscalationServerOptions) {
     this.options = options;
@@ -148,7 +151,7 @@ export class EscalationServer {
         continue;
       }
       this.saturated = false;
-      const session = new Session(fd, this.options, this.log, this.pending, () =>
+      const session = new Session(fd, this.options, this.log, this.pending, this.recentRuns, () =>
         this.sessions.delete(session),
       );
       this.sessions.add(session);
@@ -196,6 +199,7 @@ class Session {
     private readonly options: EscalationServerOptions,
     private readonly log: (message: string) => void,
     private readonly pending: PendingBytes,
+    private readonly recentRuns: RecentRuns,
     private readonly onEnd: () => void,
   ) {
     options.addon.setNonBlocking(fd);
@@ -393,10 +397,14 @@ class Session {
     if (this.ended) return;
     let response: EscalateResponse;
     switch (decision.action) {
-      case "run":
+      case "run": {
         response = { action: "Run" };
         this.state = "done";
+        const identity = this.inspection?.identity;
+        if (identity !== undefined && this.request !== undefined)
+          this.recentRuns.record({ pid: this.peerPid, ...identity, argv: this.request.argv });
         break;
+      }
       case "escalate":
         response = { action: "Escalate" };
         this.state = "super-exec";

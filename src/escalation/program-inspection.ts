@@ -21,7 +21,7 @@ import { closeSync, fstatSync, openSync, readlinkSync, readSync, constants } fro
 import path from "node:path";
 
 import { fromBytes, hasEscapedBytes, toBytes } from "./byte-string.js";
-import type { FdPassing } from "./native-addon.js";
+import type { FdPassing } from "../native/native-addon.js";
 
 const O_PATH = 0o10000000;
 const O_DIRECTORY = constants.O_DIRECTORY;
@@ -70,6 +70,8 @@ export interface ProgramInspection {
   readonly interpreters: readonly Interpreter[];
   /** A program with no name: a memfd or a deleted file run through a descriptor. */
   readonly anonymous: boolean;
+  /** The program file's device and inode in the requester's view (undefined: not found there). */
+  readonly identity?: { readonly dev: bigint; readonly ino: bigint } | undefined;
   /**
    * Why what would run cannot be known (an interpreter behind a magic link, a file execward
    * cannot read, too many `#!` levels...): then nothing runs, in the sandbox or outside.
@@ -239,6 +241,7 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       program: programFile,
       interpreters,
       anonymous,
+      identity: program === undefined ? undefined : { dev: program.dev, ino: program.ino },
       unjudgeable,
       host,
       hostProblem:

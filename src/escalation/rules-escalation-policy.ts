@@ -52,6 +52,8 @@ import { commandMightBeDangerous } from "./dangerous-command.js";
 import type { EscalationDecision, EscalationPolicy, ExecRequest } from "./escalation-policy.js";
 import { escalationEnvFor } from "./escalated-env.js";
 import { gitConfigExposure } from "./git-exposure.js";
+import { isLoaderName, loadedProgramIndex } from "./loader-invocation.js";
+import { appletCommand, isMultiCallName } from "./multi-call.js";
 import type { ProgramInspection } from "./program-inspection.js";
 
 export interface RulesEscalationPolicyOptions {
@@ -113,6 +115,8 @@ interface Judgement {
   /** Stricter of the outcomes of names the program also has on the host. */
   readonly hostDecision: Decision | undefined;
   readonly matchedRules: readonly PrefixRuleMatch[];
+  /** The program is the dynamic loader with options execward cannot read. */
+  readonly loaderUnreadable: boolean;
 }
 
 export function createRulesEscalationPolicy(
@@ -245,6 +249,10 @@ export function createRulesEscalationPolicy(
     if (request.inspection.unjudgeable !== undefined)
       return denied(`execward cannot tell what would run: ${request.inspection.unjudgeable}`);
     const judgement = judge(options, request);
+    if (judgement.loaderUnreadable)
+      return denied(
+        "the dynamic loader is run with options execward cannot read, so the program it loads cannot be judged",
+      );
     const deciding = judgement.matchedRules.filter(
       (match) => match.decision === judgement.decision,
     );
@@ -392,6 +400,25 @@ function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Jud
       candidates.push({ name: interpreter.file.canonical, rest, onHost: true });
     argv = [interpreter.file.named, ...rest];
   }
+  // The loader run as a program is judged as the program it loads (by its name only: the
+  // hook and the exec supervisor resolve it further before they ask).
+  let loaderUnreadable = false;
+  if (candidates.some((candidate) => isLoaderName(candidate.name))) {
+    const index = loadedProgramIndex(request.argv);
+    if (index === "unknown") loaderUnreadable = true;
+    else if (index !== undefined)
+      candidates.push({
+        name: path.resolve(request.workdir, request.argv[index] as string),
+        rest: request.argv.slice(index + 1),
+        onHost: false,
+      });
+  }
+  // `busybox rm f` runs rm inside busybox: judged as `rm f` too.
+  if (candidates.some((candidate) => isMultiCallName(candidate.name))) {
+    const applet = appletCommand(request.argv);
+    if (applet !== undefined)
+      candidates.push({ name: applet[0] as string, rest: applet.slice(1), onHost: false });
+  }
   let decision: Decision | undefined;
   let hostDecision: Decision | undefined;
   const matchedRules: PrefixRuleMatch[] = [];
@@ -408,7 +435,7 @@ function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Jud
     if (candidate.onHost) hostDecision = stricter(hostDecision, evaluation.decision);
   }
   const commands = candidates.map((candidate) => [token(candidate.name), ...candidate.rest]);
-  return { command, commands, decision, hostDecision, matchedRules };
+  return { command, commands, decision, hostDecision, matchedRules, loaderUnreadable };
 }
 
 function stricter(a: Decision | undefined, b: Decision): Decision {

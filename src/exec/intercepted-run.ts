@@ -16,7 +16,8 @@ import { escalationEnvFor } from "../escalation/escalated-env.js";
 import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
-import { loadFdPassing, nativePaths } from "../escalation/native-addon.js";
+import { ExecBackstop } from "../escalation/exec-backstop.js";
+import { loadFdPassing, nativePaths } from "../native/native-addon.js";
 import {
   ESCALATE_SOCKET_ENV,
   EXEC_WRAPPER_ENV,
@@ -74,6 +75,11 @@ export interface InterceptedRunOptions {
   readonly network?: { readonly proxy: NetworkProxy; readonly context: ProxyClientContext };
   /** The hook's fast-path notices (undefined: a malformed one); absent: dropped. */
   readonly onNotice?: (notice: ExecNotice | undefined) => void;
+  /**
+   * The kernel exec backstop (seccomp user notification, judged by execward-exec-supervisor) for
+   * a sandboxed run; on by default. Without a sandbox there is none.
+   */
+  readonly execBackstop?: boolean;
 }
 
 export interface RunExit {
@@ -94,6 +100,10 @@ export interface InterceptedRun {
 const SOCKET_FD_IN_SHELL = 3;
 /** The network bridge's channel to the proxy (sandboxed runs with a proxy only). */
 const CHANNEL_FD = 4;
+/** The exec supervisor's private channel to the backstop server (not passed on to bwrap). */
+const BACKSTOP_SERVER_FD = 5;
+/** Where the supervisor puts, in bwrap and the sandbox init, the way out for the listener. */
+const BACKSTOP_LISTENER_FD = 6;
 
 export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
   const addon = loadFdPassing();
@@ -125,6 +135,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       .finally(cleanedUp);
   };
   let channel: NetworkChannel | undefined;
+  let backstop: ExecBackstop | undefined;
   let child: ChildProcess;
   // From the escalation socket to the spawn, one scope: whatever fails (a descriptor limit, the
   // network channel, the bwrap wrap, the spawn), every descriptor is closed and the sandbox
@@ -161,11 +172,31 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       stdio.push(channel.childFd);
       Object.assign(env, sandboxProxyEnv);
     }
+    if (sandboxed && options.execBackstop !== false) {
+      backstop = new ExecBackstop({
+        addon,
+        policy: options.policy,
+        recentRuns: server.recentRuns,
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
+      while (stdio.length < BACKSTOP_SERVER_FD) stdio.push("ignore");
+      stdio.push(backstop.start());
+    }
     const shellArgv = [options.shell, options.login ? "-lc" : "-c", options.command];
     const launch = options.sandbox?.wrap({
       command: shellArgv,
       env,
       insideOnly: ["LD_PRELOAD"],
+      ...(backstop === undefined
+        ? {}
+        : {
+            execBackstop: {
+              supervisor: paths.supervisor,
+              serverFd: BACKSTOP_SERVER_FD,
+              listenerFd: BACKSTOP_LISTENER_FD,
+              askList: options.askList,
+            },
+          }),
       ...(channel === undefined
         ? {}
         : {
@@ -189,11 +220,13 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
   } catch (error) {
     server.close();
     channel?.close();
+    backstop?.close();
     release();
     throw error;
   } finally {
     server.releaseClientFd();
     channel?.releaseChildFd();
+    backstop?.releaseChildFd();
   }
   registry.addChild(child, { groupLeader: options.foreground !== true });
 
@@ -203,12 +236,14 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
       server.close();
       channel?.close();
+      backstop?.close();
       release();
       reject(error);
     });
     child.once("close", (code, signal) => {
       server.close();
       channel?.close();
+      backstop?.close();
       void registry
         .killAll()
         .then(release)
@@ -225,6 +260,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       await registry.killAll();
       server.close();
       channel?.close();
+      backstop?.close();
     },
   };
 }

@@ -12,7 +12,7 @@
  */
 import type net from "node:net";
 
-import type { FdPassing } from "../escalation/native-addon.js";
+import type { FdPassing } from "../native/native-addon.js";
 
 interface HandleInternals {
   readonly fd?: number;

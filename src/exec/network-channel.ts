@@ -7,7 +7,7 @@
  */
 import net from "node:net";
 
-import type { FdPassing, FdWatcher } from "../escalation/native-addon.js";
+import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import type { NetworkProxy, ProxyClientContext } from "../network/network-proxy.js";
 
 export const HTTP_BRIDGE_TAG = "H";

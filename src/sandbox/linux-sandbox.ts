@@ -29,6 +29,7 @@ import {
   type NetworkBridge,
   type WritableRoot,
 } from "./plan-bwrap.js";
+import { planSupervisedLaunch, type ExecBackstopPlan } from "./plan-exec-backstop.js";
 import { MountpointJournal } from "./mountpoint-journal.js";
 import { MountpointKeeper, type FileLocks, type Mountpoint } from "./mountpoint-keeper.js";
 import { probeSandboxLayout } from "./sandbox-layout.js";
@@ -90,6 +91,8 @@ export interface WrapInput {
   readonly insideOnly: readonly string[];
   /** Proxy bridges for the sandbox init (only with a policy without network access). */
   readonly bridges?: readonly NetworkBridge[];
+  /** The kernel exec backstop for this command (plan-exec-backstop.ts); absent: hook only. */
+  readonly execBackstop?: ExecBackstopPlan;
 }
 
 export interface PreparedSandbox {
@@ -227,7 +230,7 @@ export class LinuxSandbox implements SandboxLauncher {
     return {
       sandboxed: true,
       writableRoots: writableRoots.map((root) => root.path),
-      wrap: ({ command, env, insideOnly, bridges }) => {
+      wrap: ({ command, env, insideOnly, bridges, execBackstop }) => {
         const outside: Record<string, string> = { ...env };
         const inside: Record<string, string> = {};
         for (const name of insideOnly) {
@@ -248,8 +251,11 @@ export class LinuxSandbox implements SandboxLauncher {
           setenv: inside,
           init: this.#options.init,
           ...(bridges === undefined || hasFullNetworkAccess(policy) ? {} : { bridges }),
+          ...(execBackstop === undefined ? {} : { execListenerFd: execBackstop.listenerFd }),
           command,
         });
+        if (execBackstop !== undefined)
+          return planSupervisedLaunch(execBackstop, capabilities.bwrap, args, outside);
         return { file: capabilities.bwrap, args, env: outside };
       },
       release: () => hold.release(),

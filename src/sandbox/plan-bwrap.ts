@@ -9,7 +9,8 @@
  *   capabilities that let `mount -o remount,rw /` succeed;
  * - a new session (no TIOCSTI into the caller's terminal), a pid namespace, death with its parent;
  * - no network namespace shared with the host unless the policy grants the full network;
- * - the sandbox init as its first program, which installs the seccomp filter and execs the command.
+ * - the sandbox init as its first program, which installs the seccomp filter and execs the command
+ *   (and, with `execListenerFd`, the exec backstop's filter whose listener goes out of the sandbox).
  * Filesystem: the whole root read-only (or, with restricted reads, an empty tmpfs with only the
  * readable entries and secrets under them masked), writable roots bound read-write, and `.git`,
  * `.codex`, `.agents` inside them kept read-only (a missing one is covered with an empty
@@ -96,6 +97,11 @@ export interface BwrapPlanInput {
   readonly init: string;
   /** Proxy bridges the init starts inside (loopback port -> connections handed over the fd). */
   readonly bridges?: readonly NetworkBridge[];
+  /**
+   * The inherited socket over which the init hands the exec backstop's seccomp listener to
+   * execward-exec-supervisor (plan-exec-backstop.ts); absent: no backstop.
+   */
+  readonly execListenerFd?: number;
   readonly command: readonly string[];
 }
 
@@ -159,6 +165,8 @@ export function planBwrapArgv(input: BwrapPlanInput): string[] {
   argv.push("--chdir", input.chdir, "--", input.init);
   for (const bridge of input.bridges ?? [])
     argv.push("--bridge", String(bridge.fd), String(bridge.port), bridge.tag);
+  if (input.execListenerFd !== undefined)
+    argv.push("--exec-listener", String(input.execListenerFd));
   argv.push("--", ...input.command);
   return argv;
 }

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 
-import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../../src/native/native-addon.js";
 import { LinuxSandbox } from "../../src/sandbox/linux-sandbox.js";
 
 export const launcher = new LinuxSandbox({

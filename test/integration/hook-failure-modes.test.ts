@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { FrameDecoder } from "../../src/escalation/framing.js";
-import { loadFdPassing, nativePaths } from "../../src/escalation/native-addon.js";
+import { loadFdPassing, nativePaths } from "../../src/native/native-addon.js";
 
 const addon = loadFdPassing();
 const native = nativePaths();

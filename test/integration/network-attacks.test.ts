@@ -12,7 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ApprovalAnswer, Approver } from "../../src/approval/approver.js";
-import { loadFdPassing } from "../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../src/native/native-addon.js";
 import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
 import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";

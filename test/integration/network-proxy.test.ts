@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../../src/approval/approver.js";
-import { loadFdPassing } from "../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../src/native/native-addon.js";
 import { createKernelRelay } from "../../src/exec/kernel-relay.js";
 import { NetworkApprovalBroker } from "../../src/network/approval-broker.js";
 import type { NetworkPolicyConfig } from "../../src/network/network-policy.js";

@@ -11,7 +11,7 @@ import type { EscalatedExecutor } from "../../../src/escalation/escalated-execut
 import type { EscalationPolicy } from "../../../src/escalation/escalation-policy.js";
 import { EscalationServer } from "../../../src/escalation/escalation-server.js";
 import { encodeFrame, FrameDecoder } from "../../../src/escalation/framing.js";
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 import { MAX_FDS_PER_MESSAGE, MAX_SESSIONS } from "../../../src/escalation/protocol.js";
 
 const addon = loadFdPassing();

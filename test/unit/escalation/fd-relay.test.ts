@@ -4,7 +4,7 @@ import net from "node:net";
 
 import { describe, expect, it } from "vitest";
 
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 
 const addon = loadFdPassing();
 

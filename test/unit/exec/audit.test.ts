@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { parseSince } from "../../../src/cli/log-options.js";
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 import { AuditLogFile, MAX_QUEUED_BYTES } from "../../../src/exec/audit-log.js";
 import type { AuditRecord } from "../../../src/exec/audit-record.js";
 import {

@@ -3,7 +3,7 @@
 // attack would touch: the test fails when the canary receives a byte or the log gains an entry.
 import { afterEach, describe, expect, it } from "vitest";
 
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 import { createKernelRelay } from "../../../src/exec/kernel-relay.js";
 import {
   httpConnect,

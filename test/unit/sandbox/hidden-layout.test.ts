@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 import { credentialLocations, listedPath } from "../../../src/sandbox/credential-locations.js";
 import { outermost, probeHiddenPaths, withDenyWrite } from "../../../src/sandbox/hidden-layout.js";
 import { MountpointKeeper } from "../../../src/sandbox/mountpoint-keeper.js";

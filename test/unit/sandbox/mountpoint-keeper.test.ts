@@ -9,7 +9,7 @@ import path from "node:path";
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { loadFdPassing } from "../../../src/escalation/native-addon.js";
+import { loadFdPassing } from "../../../src/native/native-addon.js";
 import { MountpointJournal } from "../../../src/sandbox/mountpoint-journal.js";
 import { MountpointKeeper } from "../../../src/sandbox/mountpoint-keeper.js";
 

@@ -140,6 +140,31 @@ describe("planBwrapArgv", () => {
   });
 });
 
+describe("the exec backstop", () => {
+  it("tells the sandbox init where the listener's way out is, after the bridges", () => {
+    const argv = planBwrapArgv({
+      ...COMMON,
+      policy: sandboxed({ type: "read-only" }),
+      writableRoots: [],
+      bridges: [{ fd: 4, port: 3128, tag: "H" }],
+      execListenerFd: 6,
+      command: ["bash"],
+    });
+    expect(argv.slice(-10)).toEqual([
+      "--",
+      "/x/execward-sandbox-init",
+      "--bridge",
+      "4",
+      "3128",
+      "H",
+      "--exec-listener",
+      "6",
+      "--",
+      "bash",
+    ]);
+  });
+});
+
 describe("isWithin", () => {
   it("is true for the path itself and below, false for siblings with a shared prefix", () => {
     expect(isWithin("/a/b", "/a")).toBe(true);

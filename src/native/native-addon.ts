@@ -86,6 +86,8 @@ export interface NativePaths {
   readonly wrapper: string;
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   readonly sandboxInit: string;
+  /** execward-exec-supervisor: the kernel exec backstop, outside the sandbox. */
+  readonly supervisor: string;
 }
 
 export function nativePaths(): NativePaths {

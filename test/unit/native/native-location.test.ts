@@ -10,7 +10,7 @@ import {
   layoutFiles,
   locateNative,
   nativeCandidates,
-} from "../../../src/escalation/native-location.js";
+} from "../../../src/native/native-location.js";
 
 const ROOT = "/pkg";
 const [built, prebuiltX64] = nativeCandidates(ROOT, "linux", "x64");

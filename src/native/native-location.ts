@@ -5,7 +5,7 @@
  * the addon and every executable from one place, never a mix of builds. Nothing found is a
  * clear error naming the fix, never a silent fallback: without them nothing can be intercepted.
  *
- * Kept apart from the loading itself (native-addon.ts) so that it can move to src/native/.
+ * Kept apart from the loading itself (native-addon.ts): the file layout is pure and unit-tested.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +20,8 @@ export const NATIVE_EXECUTABLES = {
   wrapper: "execward-execve-wrapper",
   /** execward-sandbox-init: the first program inside bwrap (seccomp filter, then exec). */
   sandboxInit: "execward-sandbox-init",
+  /** execward-exec-supervisor: the kernel exec backstop, outside the sandbox. */
+  supervisor: "execward-exec-supervisor",
 } as const;
 
 /** The fd-passing addon's file name (binding.gyp's target). */
