@@ -1,7 +1,9 @@
 // Exec interception benchmark: the cost added to each exec, against the same loop in plain bash
 // measured in the same run. Budget (ARCHITECTURE.md): <= 0.1 ms per intercepted exec in preload
 // mode. Modes measured:
-//   preload, fast path   the hook is loaded; `true` is on no rule, so no round trip
+//   preload, fast path   the hook is loaded; `true` is on no rule, so no round trip (its one-way
+//                        notice is sent and dropped: no audit log)
+//   ... audit log on     the same, each notice appended to an audit log file
 //   preload, asked       EXECWARD_ASK absent: every exec is a round trip to the server
 //   exec-wrapper         upstream's patched Bash + our wrapper: every exec is a round trip
 //   escalated            every exec is escalated: inspected, verified on the host, started by
@@ -11,9 +13,12 @@
 //                        (runs interleaved; budget: the backstop adds <= 100 us per exec), in
 //                        bash (hook + backstop) and in static busybox sh (backstop only)
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
+import { AuditLogFile } from "../dist/exec/audit-log.js";
 import { loadFdPassing, nativePaths } from "../dist/native/native-addon.js";
 import { LinuxSandbox } from "../dist/sandbox/linux-sandbox.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
@@ -48,6 +53,7 @@ async function timeIntercepted(
   action = "run",
   loop = LOOP,
   sandboxed = undefined,
+  onNotice = undefined,
 ) {
   const policy = parsePolicy(
     [{ name: "bench.rules", text: `prefix_rule(pattern=["rm"], decision="forbidden")` }],
@@ -84,6 +90,7 @@ async function timeIntercepted(
     askList: askList === "computed" ? computeAskList(policy, false) : undefined,
     stdio: "pipe",
     ...(sandbox === undefined ? {} : { sandbox, execBackstop: sandboxed.backstop }),
+    ...(onNotice === undefined ? {} : { onNotice }),
   });
   run.child.stdout.resume();
   run.child.stderr.resume();
@@ -149,6 +156,45 @@ export async function runExecBench() {
   report(
     "preload, fast path (no rule for true)  [budget <= 100 us added]",
     await median(3, () => timeIntercepted("/bin/bash", "preload", "computed")),
+  );
+  // The audit log on: every fast-path notice becomes a JSON line appended to a file.
+  const auditDir = mkdtempSync(path.join(os.tmpdir(), "execward-bench-audit-"));
+  let logged = 0;
+  const audited = await median(3, async () => {
+    const file = new AuditLogFile(path.join(auditDir, "audit.jsonl"), (m) => console.log(m));
+    const result = await timeIntercepted(
+      "/bin/bash",
+      "preload",
+      "computed",
+      "run",
+      LOOP,
+      undefined,
+      (n) => {
+        if (n === undefined) return;
+        logged++;
+        file.write({
+          time: new Date().toISOString(),
+          session: "bench",
+          call: 1,
+          kind: "exec",
+          decision: "run",
+          reported_by: "sandbox",
+          program: n.file,
+          argv: n.argv,
+          workdir: n.workdir,
+          reason: "fast path",
+          rule: null,
+          approval: null,
+        });
+      },
+    );
+    await file.close();
+    return result;
+  });
+  rmSync(auditDir, { recursive: true, force: true });
+  report(
+    `preload, fast path, audit log on (${Math.round(logged / 3)} lines per run)  [budget <= 100 us added]`,
+    audited,
   );
   report(
     "preload, every exec asked",

@@ -15,7 +15,8 @@
  *      this library and the protocol variables carry the values this process started with.
  *      `env -i`, `unset`, or a scrubbed envp cannot shed interception.
  *   2. Unless EXECWARD_ASK says no rule or heuristic can apply to the program's name, the server
- *      is asked (escalate_client.c); its answer is carried out:
+ *      is asked (escalate_client.c); otherwise (the fast path) a one-way notice goes to the
+ *      server for the audit log (escalate_notice.c) and the program runs. An answer is carried out:
  *        Run       the real exec, in place (errors such as ENOENT, EACCES, ENOEXEC reach the
  *                  caller unchanged; the execvp family falls back to /bin/sh on ENOEXEC);
  *        Deny      "Execution denied: <reason>" on stderr, then exit status 1 in place of the
@@ -54,6 +55,7 @@
 
 #include "../common/escalate_client.h"
 #include "../common/escalate_loader.h"
+#include "../common/escalate_notice.h"
 #include "../common/escalate_protocol.h"
 
 extern char **environ;
@@ -296,7 +298,10 @@ static ew_action_t decide(const char *display, const char *target, char *const a
     ew_resolve(target, res);
     if (res->fd >= 0) close(res->fd);
   }
-  if (!must_ask(display, res)) return EW_ACTION_RUN;
+  if (!must_ask(display, res)) {
+    ew_notice_run(escalation_fd, display, argv); /* for the audit log; never waits */
+    return EW_ACTION_RUN;
+  }
   ew_decision_t decision;
   ew_request(escalation_fd, display, res->resolved_ok || res->anonymous ? res->resolved : NULL, argv, envp, &decision);
   switch (decision.action) {

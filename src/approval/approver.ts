@@ -17,7 +17,17 @@ export interface ExecApprovalRequest {
   readonly justification?: string;
   /** Why a human is asked (a prompt rule, a dangerous command, a writable program file...). */
   readonly reason: string;
+  /** Where a yes runs the program: inside the sandbox (the dangerous-command question) or outside it. */
+  readonly runs: "inside-sandbox" | "outside-sandbox";
+  /**
+   * What "always" would write and what that changes, or why it is not offered (then "always" is
+   * not a choice; e.g. a prompt rule asks every time whatever allow rules say).
+   */
+  readonly always: AlwaysOffer;
 }
+
+export type AlwaysOffer =
+  { readonly rule: string; readonly effect: string } | { readonly unavailable: string };
 
 export interface NetworkApprovalRequest {
   readonly kind: "network";
@@ -30,18 +40,29 @@ export interface NetworkApprovalRequest {
   /** The shell command whose program asked for the connection. */
   readonly command: string;
   readonly reason: string;
+  /** What "always" would write, or why it is not offered. */
+  readonly always: AlwaysOffer;
 }
 
 export type ApprovalRequest = ExecApprovalRequest | NetworkApprovalRequest;
 
 /**
  * accept: yes, this once. accept-for-session: yes, and the same again without asking until the
- * command (TTY) or session (MCP) ends. decline / cancel: no.
+ * command (TTY) or session (MCP) ends. accept-always: yes, and written down as a rule (only when
+ * the request offers it; otherwise it counts as accept-for-session). decline / cancel: no.
  */
-export type ApprovalAnswer = "accept" | "accept-for-session" | "decline" | "cancel";
+export type ApprovalAnswer =
+  "accept" | "accept-for-session" | "accept-always" | "decline" | "cancel";
 
 export interface Approver {
+  /** Who answers, for the audit log: `terminal`, `mcp-elicitation`, `fixed`... */
+  readonly via?: string;
   ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalAnswer>;
+}
+
+/** Whether `answer` is a yes. */
+export function isYes(answer: ApprovalAnswer): boolean {
+  return answer === "accept" || answer === "accept-for-session" || answer === "accept-always";
 }
 
 /** An approver that cannot ask: every question is a deny, with `reason`. */

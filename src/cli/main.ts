@@ -11,6 +11,7 @@
  * usage-error.ts (one line, exit 2); anything else escaping is an internal error (exit 1).
  */
 import { EXIT_FAILURE, EXIT_OK, processIo, type CliIo } from "./cli-io.js";
+import { LOG_HELP, parseLogCommandLine } from "./log-options.js";
 import { parseMcpCommandLine, MCP_HELP } from "./mcp-options.js";
 import { readPackageVersion } from "./package-version.js";
 import { parseRulesCheckCommandLine, RULES_CHECK_HELP, RULES_HELP } from "./rules-check-options.js";
@@ -25,6 +26,7 @@ Commands:
   mcp           Serve the \`shell\` tool over MCP (stdio), a drop-in for codex-exec-mcp-server
   run           Run a shell command with every program it starts decided by the policy
   rules check   Show what the .rules policy decides for a command (as \`codex execpolicy check\`)
+  log           Show an audit log written with --audit-log
 
 Options:
   -h, --help     Print help (\`execward <COMMAND> --help\` for a command's options)
@@ -79,6 +81,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (line.help) return printHelp(io, RULES_CHECK_HELP);
         const { runRulesCheck } = await import("./rules-check-command.js");
         return await runRulesCheck(line.options, line.command, io);
+      }
+      case "log": {
+        name = "log";
+        const line = parseLogCommandLine(rest);
+        if (line.help) return printHelp(io, LOG_HELP);
+        const { runLog } = await import("./log-command.js");
+        return await runLog(line.options, line.file, line.since, io);
       }
       case "-V":
       case "--version":

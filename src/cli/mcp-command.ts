@@ -14,6 +14,7 @@ import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { PolicyError } from "../policy/index.js";
 import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
+import { setUpAudit } from "./audit-setup.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import type { McpOptions } from "./mcp-options.js";
@@ -106,7 +107,12 @@ export async function runMcp(
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
+  const audit = setUpAudit(io, {
+    auditLog: options.auditLog ?? loaded.settings.auditLog,
+  });
   const mcp = createExecwardMcpServer({
+    audit: audit.sink,
+    amend: audit.amend,
     policy,
     shell: path.resolve(shell),
     mode: options.mode,
@@ -143,5 +149,6 @@ export async function runMcp(
   // The client went away: nothing it started may outlive it, pending approvals are denied, and
   // each call's sandbox is released (bounded wait) before the mount points are removed.
   await mcp.close();
+  await audit.close();
   process.exit(0);
 }

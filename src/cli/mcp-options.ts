@@ -3,6 +3,7 @@
  * so `execward mcp --help` loads neither the MCP SDK nor zod). See option-table.ts for how to add
  * an option: one entry in MCP_OPTIONS.
  */
+import { AUDIT_OPTIONS } from "./audit-option-table.js";
 import { NETWORK_OPTIONS } from "./network-option-table.js";
 import { optionsHelp, parseArgs, usage, type OptionsOf } from "./option-table.js";
 import { sandboxOptionTable } from "./sandbox-option-table.js";
@@ -50,6 +51,7 @@ export const MCP_OPTIONS = {
   },
   ...sandboxOptionTable("The sandbox until the client sends its own (default read-only)."),
   ...NETWORK_OPTIONS,
+  ...AUDIT_OPTIONS,
   ...SETTINGS_OPTIONS,
   rules: {
     kind: "values",

@@ -2,7 +2,9 @@
  * `execward run`: one shell command under the policy, from a terminal.
  *
  * Every program the command starts is decided by the rules; `prompt` asks on the terminal
- * (yes / no / always for this run); without a terminal a prompt is a deny with that reason. The
+ * (once / for this run / always, written to $CODEX_HOME/rules/default.rules / no); without a
+ * terminal a prompt is a deny with that reason. Decisions go to --audit-log and, with
+ * --verbose, to stderr as they happen. The
  * exit status is the command's (128 + n if a signal ended it). The command runs in the sandbox
  * (default workspace-write on the current directory); a sandbox that cannot be built is an
  * error, and the command does not run.
@@ -21,6 +23,7 @@ import { NetworkPolicy } from "../network/network-policy.js";
 import { NetworkProxy } from "../network/network-proxy.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { definedEnv, EXIT_FAILURE, type CliIo } from "./cli-io.js";
+import { setUpAudit } from "./audit-setup.js";
 import { loadRunPolicy } from "./load-rules.js";
 import { filesystemRules, loadSettings, type LoadedSettings } from "./load-settings.js";
 import { mountpointJournalDir } from "./mountpoint-journal-dir.js";
@@ -98,7 +101,13 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   });
   // What a crashed earlier execward left behind goes first.
   sandbox.sweepOrphans();
+  const audit = setUpAudit(io, {
+    auditLog: options.auditLog ?? loaded.settings.auditLog,
+    verbose: options.verbose,
+  });
   const session = new ExecSession({
+    audit: audit.sink,
+    amend: audit.amend,
     policy,
     shell: resolvedShell,
     mode,
@@ -144,5 +153,6 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
     await session.close();
+    await audit.close();
   }
 }

@@ -3,6 +3,7 @@
  * and pure parsing only, so `execward run --help` loads no sandbox, network or MCP code). See
  * option-table.ts for how to add an option: one entry in RUN_OPTIONS.
  */
+import { AUDIT_OPTIONS } from "./audit-option-table.js";
 import { NETWORK_OPTIONS } from "./network-option-table.js";
 import { optionsHelp, parseArgs, usage, type OptionsOf } from "./option-table.js";
 import { sandboxOptionTable } from "./sandbox-option-table.js";
@@ -58,6 +59,12 @@ export const RUN_OPTIONS = {
   },
   ...sandboxOptionTable("The sandbox the command runs in (default workspace-write)."),
   ...NETWORK_OPTIONS,
+  ...AUDIT_OPTIONS,
+  verbose: {
+    kind: "flag",
+    short: "v",
+    help: "Print every exec and network decision on stderr as it happens.",
+  },
   ...SETTINGS_OPTIONS,
   help: { kind: "flag", short: "h", help: "Print this help." },
 } as const;

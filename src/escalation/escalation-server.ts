@@ -37,13 +37,16 @@ import { inspectProgram, type ProgramInspection } from "./program-inspection.js"
 import { RecentRuns } from "./recent-runs.js";
 import {
   EscalateRequestSchema,
+  ExecNoticeSchema,
   FRAME_TIMEOUT_MS,
   HANDSHAKE_BYTE,
   MAX_FDS_PER_MESSAGE,
   MAX_PENDING_BYTES,
   MAX_SESSIONS,
+  NOTICE_BYTE,
   SuperExecMessageSchema,
   type EscalateResponse,
+  type ExecNotice,
 } from "./protocol.js";
 
 export interface EscalationServerOptions {
@@ -52,6 +55,11 @@ export interface EscalationServerOptions {
   readonly executor: EscalatedExecutor;
   /** Where session failures are reported (stderr by default). */
   readonly log?: (message: string) => void;
+  /**
+   * The hook's fast-path notices (see protocol.ts): the parsed notice, or undefined for a
+   * datagram that claimed to be one and is not. Absent: notices are read and dropped.
+   */
+  readonly onNotice?: (notice: ExecNotice | undefined) => void;
 }
 
 const RECV_CHUNK = 64 * 1024;
@@ -120,6 +128,10 @@ export class EscalationServer {
         return;
       }
       if (message === null) return;
+      if (message.fds.length === 0 && message.data[0] === NOTICE_BYTE) {
+        this.options.onNotice?.(parseNotice(message.data));
+        continue;
+      }
       if (
         message.fds.length !== 1 ||
         message.data.length !== 1 ||
@@ -145,6 +157,16 @@ export class EscalationServer {
       this.sessions.add(session);
       session.begin();
     }
+  }
+}
+
+/** A notice datagram's JSON, or undefined when it is not a valid notice. */
+function parseNotice(data: Buffer): ExecNotice | undefined {
+  try {
+    const parsed = ExecNoticeSchema.safeParse(JSON.parse(data.subarray(1).toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -261,6 +283,10 @@ class Session {
         return;
       }
       if (message === null) return;
+      if (message.fds.length === 0 && message.data[0] === NOTICE_BYTE) {
+        this.options.onNotice?.(parseNotice(message.data));
+        continue;
+      }
       if (message.data.length === 0 && message.fds.length === 0) {
         // The requester went away: abort a pending decision, kill an escalated program.
         this.end(this.state === "done" ? undefined : "the requesting process went away");

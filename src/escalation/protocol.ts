@@ -65,6 +65,24 @@ export const FRAME_TIMEOUT_MS = 30_000;
 /** The handshake datagram: one zero byte carrying one descriptor. */
 export const HANDSHAKE_BYTE = 0x00;
 
+/**
+ * The hook's fast-path notice (execward extension): a datagram on the same socket, with no
+ * descriptor, starting with this byte, then JSON `{file, workdir, argv, truncated?}`. One-way:
+ * nothing answers it, and the program has already been let through. It comes from inside the
+ * sandbox, so every field is the sandbox's claim: logged as such, never decided on.
+ * (native/common/escalate_notice.h repeats these.)
+ */
+export const NOTICE_BYTE = 0x01;
+export const MAX_NOTICE_BYTES = 4096;
+
+export const ExecNoticeSchema = z.object({
+  file: z.string(),
+  workdir: z.string(),
+  argv: z.array(z.string()),
+  truncated: z.boolean().optional(),
+});
+export type ExecNotice = z.infer<typeof ExecNoticeSchema>;
+
 /** The sandbox's mark, checked by the hook before it trusts its channel (plan-bwrap.ts). */
 export { SANDBOX_MARKER_PATH } from "../sandbox/plan-bwrap.js";
 

@@ -1,7 +1,8 @@
 /**
  * The EscalationPolicy built on `.rules`, with upstream's decision table:
  *
- *   forbidden                       deny "Execution forbidden by policy[: justification]"
+ *   forbidden                       deny "Execution forbidden by policy: forbidden by
+ *                                   <file>:<line>[: justification]" (upstream's words first)
  *   allow (a rule matched)          escalate (run outside the sandbox)
  *   prompt                          ask: yes → escalate; no → "User declined execution" /
  *                                   "User cancelled execution"
@@ -26,16 +27,24 @@
  *   human, naming the path (git-exposure.ts), and is refused when nobody can be asked;
  * - a request that is not valid UTF-8 never escalates.
  * "Yes for this session" answers are remembered per exact program file, arguments, working
- * directory and reason for asking.
+ * directory and reason for asking. "Always" writes an allow prefix_rule (program token and
+ * arguments) through `allowAlways`, only for questions whose yes runs the program outside the
+ * sandbox: for the dangerous-command question (a yes runs it inside) an allow rule would change
+ * where it runs, so "always" is not offered there. An allow rule never vouches for a file or a
+ * git configuration the sandbox can write (those checks run whatever the rules say), so an
+ * "always" given to such a question is asked again when the exposure is still there.
  */
 import path from "node:path";
 
-import type { ApprovalAnswer, Approver } from "../approval/approver.js";
+import type { ApprovalAnswer, Approver, ExecApprovalRequest } from "../approval/approver.js";
 import {
   stricterDecision,
   type Decision,
   type Policy,
   type PrefixRuleMatch,
+  allowPrefixRuleLine,
+  launcherReason,
+  type RuleSource,
 } from "../policy/index.js";
 import { isWithin } from "../sandbox/plan-bwrap.js";
 import { PROTECTED_SUBPATHS } from "../sandbox/sandbox-policy.js";
@@ -59,6 +68,35 @@ export interface RulesEscalationPolicyOptions {
    * would read (default: execward's own environment, as the executor gives it).
    */
   readonly escalatedEnv?: (request: ExecRequest) => Readonly<Record<string, string>>;
+  /**
+   * Called once per decision with what it rested on (for the audit log); a throwing observer
+   * never changes a decision.
+   */
+  readonly onDecided?: (request: ExecRequest, basis: DecisionBasis) => void;
+  /**
+   * "Always": writes an allow prefix_rule for `prefix` and applies it to the running server.
+   * Absent: "always" is not offered. A rejection is reported by the caller's log, and the yes
+   * still stands for this session.
+   */
+  readonly allowAlways?: (prefix: readonly string[]) => Promise<void>;
+  /** Where failures to persist an "always" are reported. */
+  readonly log?: (message: string) => void;
+}
+
+/** What one decision rested on, for the audit log. */
+export interface DecisionBasis {
+  readonly decision: EscalationDecision;
+  /** Why, in words (for a deny, the reason the requester sees). */
+  readonly reason: string;
+  /** The rule that decided (its file and line), if one did. */
+  readonly rule?: RuleSource;
+  /** A human's part, when one was asked (or an earlier "for this session" answer reused). */
+  readonly approval?: {
+    readonly via: string;
+    readonly answer: ApprovalAnswer | "remembered";
+    /** The rule an "always" wrote. */
+    readonly wrote?: string;
+  };
 }
 
 export const FORBIDDEN_REASON = "Execution forbidden by policy";
@@ -87,17 +125,31 @@ export function createRulesEscalationPolicy(
   const approvedForSession = new Set<string>();
   const canWrite = sandboxCanWrite(options.writableRoots);
 
+  /** The human's part of the decision being made, keyed by request (read by `decide`). */
+  const approvals = new WeakMap<ExecRequest, NonNullable<DecisionBasis["approval"]>>();
+
   const ask = async (
     request: ExecRequest,
     program: string,
     reason: string,
     justification: string | undefined,
+    cause: AskCause,
     signal: AbortSignal,
   ): Promise<ApprovalAnswer> => {
+    const runs = cause.kind === "heuristic" ? "inside-sandbox" : "outside-sandbox";
     // A yes covers the same question only: the same file and arguments, in the same directory,
     // for the same reasons (a later repository the sandbox made is a different question).
     const key = JSON.stringify([program, request.argv.slice(1), request.workdir, reason]);
-    if (approvedForSession.has(key)) return "accept";
+    const via = options.approver.via ?? "approver";
+    if (approvedForSession.has(key)) {
+      approvals.set(request, { via, answer: "remembered" });
+      return "accept";
+    }
+    const prefix = [
+      options.preserveProgramPaths === true ? program : path.basename(program),
+      ...request.argv.slice(1),
+    ];
+    const always = alwaysOffer(cause, prefix);
     let answer: ApprovalAnswer;
     try {
       answer = await options.approver.ask(
@@ -107,6 +159,8 @@ export function createRulesEscalationPolicy(
           args: request.argv.slice(1),
           workdir: request.workdir,
           reason,
+          runs,
+          always,
           ...(justification === undefined ? {} : { justification }),
         },
         signal,
@@ -114,76 +168,146 @@ export function createRulesEscalationPolicy(
     } catch (error) {
       throw new ApprovalUnavailable(error instanceof Error ? error.message : String(error));
     }
-    if (answer === "accept-for-session") approvedForSession.add(key);
+    if (answer === "accept-always" && "unavailable" in always) answer = "accept-for-session";
+    let wrote: string | undefined;
+    if (answer === "accept-always" && "rule" in always && options.allowAlways !== undefined) {
+      try {
+        await options.allowAlways(prefix);
+        wrote = always.rule;
+      } catch (error) {
+        options.log?.(
+          `could not save "always allow" (${error instanceof Error ? error.message : String(error)}); the yes holds for this session only`,
+        );
+      }
+    }
+    if (answer === "accept-for-session" || answer === "accept-always") approvedForSession.add(key);
+    approvals.set(request, { via, answer, ...(wrote === undefined ? {} : { wrote }) });
     return answer;
+  };
+
+  /**
+   * What "always" would write for this question, or why it is not offered. An allow rule changes
+   * the answer to one question only: the dangerous-command question (no rule matched). A prompt
+   * rule still asks (the stricter rule wins), and a writable program file or git configuration
+   * the sandbox could have written is checked whatever the rules say, so there an "always" would
+   * be a promise that is not kept: not offered, and the reason is shown. Launchers and
+   * interpreters (a shell, env, python...) are never written: an allow rule on them runs
+   * whatever they start outside the sandbox, unseen.
+   */
+  const alwaysOffer = (
+    cause: AskCause,
+    prefix: readonly string[],
+  ): ExecApprovalRequest["always"] => {
+    if (options.allowAlways === undefined)
+      return { unavailable: "this session cannot write rules" };
+    switch (cause.kind) {
+      case "prompt-rule":
+        return {
+          unavailable: `a prompt rule${cause.rule === undefined ? "" : ` (${cause.rule.file}:${cause.rule.line})`} asks every time and an allow rule cannot override it; change that rule instead`,
+        };
+      case "exposure":
+        return {
+          unavailable:
+            "what asks is a file or configuration the sandbox can write, which is checked every time whatever the rules say",
+        };
+      case "heuristic": {
+        const [program = "", ...rest] = prefix;
+        const launcher = launcherReason(
+          program,
+          rest.map((token) => ({ kind: "single", token })),
+        );
+        if (launcher !== undefined || INTERPRETERS.test(path.basename(program)))
+          return {
+            unavailable: `an allow rule for ${path.basename(program)} would run what it starts outside the sandbox, unseen${launcher === undefined ? "" : ` (${launcher})`}`,
+          };
+        return {
+          rule: allowPrefixRuleLine(prefix),
+          effect: "from then on it runs OUTSIDE the sandbox, with your permissions, without asking",
+        };
+      }
+    }
   };
 
   return {
     async decide(request, signal): Promise<EscalationDecision> {
-      if (request.inspection.anonymous) return deny(ANONYMOUS_REASON);
-      if (request.inspection.unjudgeable !== undefined)
-        return deny(`execward cannot tell what would run: ${request.inspection.unjudgeable}`);
-      const judgement = judge(options, request);
-      if (judgement.loaderUnreadable)
-        return deny(
-          "the dynamic loader is run with options execward cannot read, so the program it loads cannot be judged",
-        );
-      const justification = judgement.matchedRules.find(
-        (match) => match.decision === judgement.decision && match.justification !== undefined,
-      )?.justification;
+      const basis = await decideWithBasis(request, signal);
+      const approval = approvals.get(request);
       try {
-        switch (judgement.decision) {
-          case "forbidden":
-            return deny(
-              justification === undefined
-                ? FORBIDDEN_REASON
-                : `${FORBIDDEN_REASON}: ${justification}`,
-            );
-          case "allow":
-          case "prompt":
-            return await escalateOrAsk(judgement, request, justification, signal);
-          case undefined:
-            if (!judgement.commands.some((command) => commandMightBeDangerous([...command])))
-              return { action: "run" };
-            return answerToDecision(
-              await ask(
-                request,
-                request.file,
-                "this command might be destructive (no rule covers it)",
-                undefined,
-                signal,
-              ),
-              { action: "run" },
-            );
-        }
-      } catch (error) {
-        if (error instanceof ApprovalUnavailable)
-          return deny(`approval required, but ${error.message}`);
-        throw error;
+        options.onDecided?.(request, approval === undefined ? basis : { ...basis, approval });
+      } catch {
+        // the audit must never change a decision
       }
+      return basis.decision;
     },
   };
+
+  async function decideWithBasis(
+    request: ExecRequest,
+    signal: AbortSignal,
+  ): Promise<DecisionBasis> {
+    if (request.inspection.anonymous) return denied(ANONYMOUS_REASON);
+    if (request.inspection.unjudgeable !== undefined)
+      return denied(`execward cannot tell what would run: ${request.inspection.unjudgeable}`);
+    const judgement = judge(options, request);
+    if (judgement.loaderUnreadable)
+      return denied(
+        "the dynamic loader is run with options execward cannot read, so the program it loads cannot be judged",
+      );
+    const deciding = judgement.matchedRules.filter(
+      (match) => match.decision === judgement.decision,
+    );
+    const justification = deciding.find(
+      (match) => match.justification !== undefined,
+    )?.justification;
+    const rule = deciding[0]?.source;
+    const withRule = (basis: DecisionBasis): DecisionBasis =>
+      rule === undefined ? basis : { ...basis, rule };
+    try {
+      switch (judgement.decision) {
+        case "forbidden":
+          return withRule(denied(forbiddenReason(rule, justification)));
+        case "allow":
+        case "prompt":
+          return withRule(await escalateOrAsk(judgement, request, justification, rule, signal));
+        case undefined: {
+          if (!judgement.commands.some((command) => commandMightBeDangerous([...command])))
+            return { decision: { action: "run" }, reason: "no rule matched" };
+          const why = "this command might be destructive (no rule covers it)";
+          return answerToBasis(
+            await ask(request, request.file, why, undefined, { kind: "heuristic" }, signal),
+            { action: "run" },
+            why,
+          );
+        }
+      }
+    } catch (error) {
+      if (error instanceof ApprovalUnavailable)
+        return withRule(denied(`approval required, but ${error.message}`));
+      throw error;
+    }
+  }
 
   async function escalateOrAsk(
     judgement: Judgement,
     request: ExecRequest,
     justification: string | undefined,
+    promptRule: RuleSource | undefined,
     signal: AbortSignal,
-  ): Promise<EscalationDecision> {
+  ): Promise<DecisionBasis> {
     const decision = judgement.decision as Extract<Decision, "allow" | "prompt">;
     if (!request.faithful) {
-      return deny(
+      return denied(
         "the command's name or arguments are not valid UTF-8, so execward cannot show or escalate it",
       );
     }
     const host = request.inspection.host;
     if (host === undefined) {
-      return deny(
+      return denied(
         `a rule would run this program outside the sandbox, but ${request.inspection.hostProblem ?? "execward could not verify it"}`,
       );
     }
     if (judgement.hostDecision !== "allow" && judgement.hostDecision !== "prompt") {
-      return deny(
+      return denied(
         `the rule matched ${request.file}, a name this program (${host.programPath}) has only inside the sandbox`,
       );
     }
@@ -210,10 +334,20 @@ export function createRulesEscalationPolicy(
       const exposure = gitExposure(request, host.workdirPath);
       if (exposure !== undefined) reasons.push(exposure);
     }
-    if (decision === "allow" && reasons.length === 0) return { action: "escalate" };
-    return answerToDecision(
-      await ask(request, host.programPath, reasons.join("; "), justification, signal),
+    if (decision === "allow" && reasons.length === 0)
+      return { decision: { action: "escalate" }, reason: "an allow rule matched" };
+    const why = reasons.join("; ");
+    return answerToBasis(
+      await ask(
+        request,
+        host.programPath,
+        why,
+        justification,
+        decision === "prompt" ? { kind: "prompt-rule", rule: promptRule } : { kind: "exposure" },
+        signal,
+      ),
       { action: "escalate" },
+      why,
     );
   }
 
@@ -233,6 +367,16 @@ export function createRulesEscalationPolicy(
 }
 
 class ApprovalUnavailable extends Error {}
+
+/** Why a human is asked, which decides what "always" can mean. */
+type AskCause =
+  | { readonly kind: "heuristic" }
+  | { readonly kind: "prompt-rule"; readonly rule: RuleSource | undefined }
+  | { readonly kind: "exposure" };
+
+/** Programs that run code they are given: never the subject of an "always". */
+const INTERPRETERS =
+  /^(ba|da|z|k|c|tc|fi|)sh$|^(env|sudo|doas|su|nohup|timeout|nice|xargs|exec|command|python[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|lua|tclsh|awk|gawk|busybox)$/;
 
 /** Every name the request's program has, each judged; the stricter outcome wins. */
 function judge(options: RulesEscalationPolicyOptions, request: ExecRequest): Judgement {
@@ -321,18 +465,35 @@ function processEnv(): Record<string, string> {
   );
 }
 
-function answerToDecision(answer: ApprovalAnswer, onYes: EscalationDecision): EscalationDecision {
+function answerToBasis(
+  answer: ApprovalAnswer,
+  onYes: EscalationDecision,
+  why: string,
+): DecisionBasis {
   switch (answer) {
     case "accept":
     case "accept-for-session":
-      return onYes;
+    case "accept-always":
+      return { decision: onYes, reason: `approved: ${why}` };
     case "decline":
-      return deny(DECLINED_REASON);
+      return denied(DECLINED_REASON);
     case "cancel":
-      return deny(CANCELLED_REASON);
+      return denied(CANCELLED_REASON);
   }
 }
 
-function deny(reason: string): EscalationDecision {
-  return { action: "deny", reason };
+/**
+ * upstream's wording first (agents match on it), then the rule that forbade it:
+ * `Execution forbidden by policy: forbidden by <file>:<line>[: justification]`.
+ */
+export function forbiddenReason(
+  rule: RuleSource | undefined,
+  justification: string | undefined,
+): string {
+  const where = rule === undefined ? "" : `: forbidden by ${rule.file}:${rule.line}`;
+  return `${FORBIDDEN_REASON}${where}${justification === undefined ? "" : `: ${justification}`}`;
+}
+
+function denied(reason: string): DecisionBasis {
+  return { decision: { action: "deny", reason }, reason };
 }

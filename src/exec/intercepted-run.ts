@@ -25,6 +25,7 @@ import {
   HOOK_LIBRARY_ENV,
   HOOK_WRAPPER_ENV,
   LEGACY_BASH_EXEC_WRAPPER_ENV,
+  type ExecNotice,
 } from "../escalation/protocol.js";
 import type { NetworkProxy, ProxyClientContext } from "../network/network-proxy.js";
 import {
@@ -72,6 +73,8 @@ export interface InterceptedRunOptions {
    * used with a sandbox; without one the command has the host's network anyway.
    */
   readonly network?: { readonly proxy: NetworkProxy; readonly context: ProxyClientContext };
+  /** The hook's fast-path notices (undefined: a malformed one); absent: dropped. */
+  readonly onNotice?: (notice: ExecNotice | undefined) => void;
   /**
    * The kernel exec backstop (seccomp user notification, judged by execward-exec-supervisor) for
    * a sandboxed run; on by default. Without a sandbox there is none.
@@ -122,6 +125,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       ...(options.log === undefined ? {} : { log: options.log }),
     }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
   });
   let cleanedUp: () => void = () => undefined;
   const cleaned = new Promise<void>((resolve) => (cleanedUp = resolve));

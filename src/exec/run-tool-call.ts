@@ -31,6 +31,7 @@ import {
 import { networkContext } from "./network-context.js";
 import { OutputCapture } from "./output-capture.js";
 import { hasExited } from "./process-state.js";
+import { callAudit } from "./call-audit.js";
 
 export interface ToolCall {
   /** The shell command string. */
@@ -87,6 +88,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
   let stopwatch: Stopwatch | undefined;
   let timedOut = false;
   const capture = new OutputCapture();
+  const audit = callAudit(session, session.nextCallNumber(), call.command);
   // One scope from preparation to spawn: on any failure, everything taken so far is given back.
   try {
     prepared = await options.sandbox.prepare({
@@ -112,6 +114,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       });
     }
     const approver = call.approver(stopwatch);
+    audit.setApprover(approver.via);
     // The network decision, made once: a sandbox without network access reaches the proxy.
     const network =
       options.networkProxy !== undefined &&
@@ -119,7 +122,13 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       !hasFullNetworkAccess(call.sandbox.policy)
         ? {
             proxy: options.networkProxy,
-            context: networkContext(call.command, approver, callEnded.signal),
+            context: networkContext(call.command, approver, callEnded.signal, {
+              onDecision: audit.network,
+              log: options.log,
+              ...(session.canAmend
+                ? { allowAlways: (host, protocol) => session.allowNetworkAlways(host, protocol) }
+                : {}),
+            }),
           }
         : undefined;
     run = startInterceptedRun({
@@ -130,13 +139,18 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       cwd: call.workdir,
       env: options.env,
       escalationEnvNames: options.escalationEnvNames,
-      policy: createRulesEscalationPolicy({
-        policy: options.policy,
-        approver,
-        preserveProgramPaths: options.preserveProgramPaths,
-        writableRoots: sandbox.writableRoots,
-        escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames),
-      }),
+      policy: audit.failures(
+        createRulesEscalationPolicy({
+          policy: session.policy,
+          approver,
+          onDecided: audit.exec,
+          log: options.log,
+          ...(session.canAmend ? { allowAlways: (prefix) => session.allowAlways(prefix) } : {}),
+          preserveProgramPaths: options.preserveProgramPaths,
+          writableRoots: sandbox.writableRoots,
+          escalatedEnv: escalationEnvFor(options.env, options.escalationEnvNames),
+        }),
+      ),
       askList: session.askList,
       stdio: call.stdio,
       ...(call.foreground === undefined ? {} : { foreground: call.foreground }),
@@ -144,6 +158,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       sandbox,
       ...(network === undefined ? {} : { network }),
       ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
+      ...(options.audit === undefined ? {} : { onNotice: audit.notice }),
     });
     runRef.run = run;
   } catch (error) {
@@ -178,6 +193,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
     stopwatch?.stop();
     callEnded.abort();
     call.signal?.removeEventListener("abort", onAbort);
+    audit.end();
   }
   return {
     kind: "ran",

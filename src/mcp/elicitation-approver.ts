@@ -11,7 +11,7 @@ import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 
 import type { ApprovalAnswer, ApprovalRequest, Approver } from "../approval/approver.js";
 import type { Stopwatch } from "../approval/stopwatch.js";
-import { displayCommand, escapeForDisplay } from "../exec/display.js";
+import { displayCommand, escapeForDisplay } from "../approval/display.js";
 
 export const DEFAULT_ELICITATION_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -28,31 +28,71 @@ export function elicitationMessage(request: ApprovalRequest): string {
     : `${message}\n\nRule: ${escapeForDisplay(request.justification)}`;
 }
 
-/** The choice a network prompt offers (accepting without choosing is "allow once"). */
-export const NETWORK_SCHEMA = {
-  type: "object",
-  properties: {
-    decision: {
-      type: "string",
-      title: "Decision",
-      enum: ["allow-once", "allow-session", "deny"],
-      enumNames: ["Allow once", "Allow for this session", "Deny (for this session)"],
-      default: "allow-once",
-    },
-  },
-  required: ["decision"],
-} as const;
+/** The `decision` values, spelled as the network question always spelled them. */
+export const DECISIONS = ["allow-once", "allow-session", "allow-always", "deny"] as const;
+export type ElicitedDecision = (typeof DECISIONS)[number];
 
-/** upstream's optional `reason` (its schema's top-level title is left out: see above). */
-export const EXEC_SCHEMA = {
-  type: "object",
-  properties: {
-    reason: {
-      type: "string",
-      description: "Optional reason for allowing or denying execution",
-    },
-  },
-} as const;
+const DECISION_LABELS: Readonly<Record<ElicitedDecision, string>> = {
+  "allow-once": "Allow once",
+  "allow-session": "Allow for this session",
+  "allow-always": "Always allow (writes a rule to default.rules)",
+  deny: "Deny",
+};
+
+/**
+ * The choice a question offers: once / session / always (when the request offers it) / deny.
+ * Accepting without choosing is "allow once", so clients that show no form keep working. Only
+ * what Codex 0.169 accepts: `type`, `properties`, `required` at the top; a string enum property.
+ */
+export function requestedSchema(request: ApprovalRequest): Record<string, unknown> {
+  const values = DECISIONS.filter((value) => value !== "allow-always" || "rule" in request.always);
+  const where =
+    request.kind === "network"
+      ? "Allow connects to this destination."
+      : request.runs === "outside-sandbox"
+        ? "Allow runs the program outside the sandbox, with the user's permissions."
+        : "Allow runs the program inside the sandbox.";
+  const always =
+    "rule" in request.always
+      ? `"Always" writes ${escapeForDisplay(request.always.rule)} to default.rules: ${escapeForDisplay(request.always.effect)}.`
+      : `"Always" is not offered: ${escapeForDisplay(request.always.unavailable)}.`;
+  const decision = {
+    type: "string",
+    title: "Decision",
+    description: `${where} Once: this time only. Session: the same question is not asked again until the server stops. ${always}`,
+    enum: values,
+    enumNames: values.map((value) => DECISION_LABELS[value]),
+    default: "allow-once",
+  };
+  return request.kind === "network"
+    ? { type: "object", properties: { decision }, required: ["decision"] }
+    : {
+        type: "object",
+        properties: {
+          decision,
+          // upstream's optional `reason`
+          reason: {
+            type: "string",
+            description: "Optional reason for allowing or denying execution",
+          },
+        },
+      };
+}
+
+/** What an accepted elicitation's content means. */
+export function acceptedAnswer(content: unknown): ApprovalAnswer {
+  const decision = (content as { decision?: unknown } | undefined)?.decision;
+  switch (decision) {
+    case "deny":
+      return "decline";
+    case "allow-session":
+      return "accept-for-session";
+    case "allow-always":
+      return "accept-always";
+    default:
+      return "accept";
+  }
+}
 
 export function createElicitationApprover(
   server: Server,
@@ -61,6 +101,7 @@ export function createElicitationApprover(
   timeoutMs: number,
 ): Approver {
   return {
+    via: "mcp-elicitation",
     async ask(request, signal): Promise<ApprovalAnswer> {
       if (server.getClientCapabilities()?.elicitation === undefined) {
         throw new Error("the MCP client does not support elicitation, so nobody can approve it");
@@ -70,7 +111,7 @@ export function createElicitationApprover(
         const asked = server.elicitInput(
           {
             message: elicitationMessage(request),
-            requestedSchema: (request.kind === "network" ? NETWORK_SCHEMA : EXEC_SCHEMA) as never,
+            requestedSchema: requestedSchema(request) as never,
           },
           { signal, timeout: timeoutMs },
         );
@@ -84,12 +125,7 @@ export function createElicitationApprover(
       }
       switch (result.action) {
         case "accept":
-          if (request.kind === "network") {
-            const decision = (result.content as { decision?: unknown } | undefined)?.decision;
-            if (decision === "deny") return "decline";
-            if (decision === "allow-session") return "accept-for-session";
-          }
-          return "accept";
+          return acceptedAnswer(result.content);
         case "decline":
           return "decline";
         case "cancel":

@@ -4,7 +4,9 @@
  * Thin adapter over src/exec/run-tool-call.ts: each call validates its arguments, takes its
  * sandbox from its own `_meta` (what Codex 0.169 sends), else from the last
  * `codex/sandbox-state/update`, else the default (see sandbox-state.ts), asks through MCP
- * elicitation, and returns upstream's result JSON as text, or a tool error with the reason the
+ * elicitation (once / session / always / deny), records every decision (the audit sink, and
+ * `notifications/message` at the level the client set with `logging/setLevel`), and returns
+ * upstream's result JSON as text, or a tool error with the reason the
  * command did not run. Calls are independent; a timeout (paused while a human decides) or a
  * client's cancellation kills everything started for the call. stdout carries only the
  * protocol; logs go to stderr.
@@ -17,10 +19,13 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  SetLevelRequestSchema,
   type CallToolResult,
+  type LoggingLevel,
 } from "@modelcontextprotocol/sdk/types.js";
 
-import { ExecSession } from "../exec/exec-session.js";
+import type { AuditRecord, AuditSink } from "../exec/audit-record.js";
+import { ExecSession, type ExecSessionOptions } from "../exec/exec-session.js";
 import { toUpstreamExecResult } from "../exec/exec-result.js";
 import type { InterceptionMode } from "../exec/intercepted-run.js";
 import { runToolCall } from "../exec/run-tool-call.js";
@@ -62,6 +67,10 @@ export interface McpServerOptions {
   readonly networkProxy?: NetworkProxy | undefined;
   /** exec-wrapper mode: the wrapper to announce (`--execve`). */
   readonly execWrapper?: string | undefined;
+  /** Where every decision is recorded besides the client's log (the audit log file). */
+  readonly audit?: AuditSink | undefined;
+  /** Where "always" answers are written; absent: "always" is not offered. */
+  readonly amend?: ExecSessionOptions["amend"];
 }
 
 export interface ExecwardMcpServer {
@@ -74,7 +83,24 @@ export interface ExecwardMcpServer {
 }
 
 export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpServer {
+  // The level the client asked for with logging/setLevel; until then no log messages are sent.
+  let clientLevel: LoggingLevel | undefined;
+  const toClient: AuditSink = (record) => {
+    const level = auditLevel(record);
+    if (clientLevel === undefined || LEVELS.indexOf(level) < LEVELS.indexOf(clientLevel)) return;
+    void server
+      .notification({
+        method: "notifications/message",
+        params: { level, logger: "execward", data: record },
+      })
+      .catch(() => undefined);
+  };
   const session = new ExecSession({
+    audit: (record) => {
+      options.audit?.(record);
+      toClient(record);
+    },
+    amend: options.amend,
     policy: options.policy,
     shell: options.shell,
     mode: options.mode,
@@ -92,6 +118,11 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
     { capabilities: serverCapabilities(), instructions: SERVER_INSTRUCTIONS },
   );
   let sandboxState: SandboxState | undefined;
+
+  server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    clientLevel = request.params.level;
+    return {};
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, () => shellToolListing());
 
@@ -189,6 +220,26 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
     server,
     close: () => session.close(),
   };
+}
+
+/** MCP's log levels, least severe first. */
+const LEVELS: readonly LoggingLevel[] = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+/** A decision's log level: hook notices debug, runs info, escalations notice, denials warning. */
+function auditLevel(record: AuditRecord): LoggingLevel {
+  if (record.kind === "dropped") return "warning";
+  if (record.decision === "deny") return "warning";
+  if (record.decision === "escalate") return "notice";
+  return record.reported_by === "sandbox" ? "debug" : "info";
 }
 
 function toolError(message: string): CallToolResult {

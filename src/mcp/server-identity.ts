@@ -17,6 +17,7 @@ export const SANDBOX_STATE_VERSION = "1.0.0";
 
 export interface ServerCapabilities {
   readonly tools: Record<string, never>;
+  readonly logging: Record<string, never>;
   readonly experimental: Readonly<Record<string, { readonly version: string }>>;
 }
 
@@ -24,6 +25,8 @@ export interface ServerCapabilities {
 export function serverCapabilities(): ServerCapabilities {
   return {
     tools: {},
+    // Decisions as notifications/message, for a client that sets a level (mcp-server.ts).
+    logging: {},
     experimental: {
       [SANDBOX_STATE_CAPABILITY]: { version: SANDBOX_STATE_VERSION },
       [SANDBOX_STATE_META_CAPABILITY]: { version: SANDBOX_STATE_VERSION },

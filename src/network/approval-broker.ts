@@ -16,7 +16,8 @@ export interface DestinationKey {
   readonly port: number;
 }
 
-export type BrokerAnswer = "allow-once" | "allow-session" | "deny";
+/** allow-always: allowed for the session here, and written down by whoever asked. */
+export type BrokerAnswer = "allow-once" | "allow-session" | "allow-always" | "deny";
 
 export type BrokerOutcome =
   { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
@@ -51,7 +52,8 @@ export class NetworkApprovalBroker {
       await Promise.resolve();
       try {
         const answer = await ask();
-        if (answer === "allow-session") this.#allowedForSession.add(id);
+        if (answer === "allow-session" || answer === "allow-always")
+          this.#allowedForSession.add(id);
         if (answer === "deny") this.#deniedForSession.add(id);
         return answer === "deny"
           ? { allowed: false, reason: `the user denied network access to ${id}` }

@@ -9,13 +9,22 @@
  * - the addresses returned are canonical IP literals that passed the checks; the caller connects
  *   to those and nothing else, never to a second lookup of the name.
  */
-import { describeDestination, type NetworkApprovalBroker } from "./approval-broker.js";
+import {
+  describeDestination,
+  type BrokerAnswer,
+  type NetworkApprovalBroker,
+} from "./approval-broker.js";
 import { canonicalAddress, type Destination } from "./destination.js";
 import type { NetworkDenyReason, NetworkPolicy, NetworkProtocolLabel } from "./network-policy.js";
 import type { ProxyClientContext } from "./proxy-client-context.js";
 
 export type Admission =
-  | { readonly ok: true; readonly addresses: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly addresses: readonly string[];
+      /** Why it was allowed (the allowed-domains entry, or a human's yes). */
+      readonly why?: string;
+    }
   | {
       readonly ok: false;
       readonly reason: NetworkDenyReason | "unresolvable";
@@ -35,6 +44,32 @@ export async function admit(
   protocol: NetworkProtocolLabel,
   context: ProxyClientContext,
 ): Promise<Admission> {
+  let approval: BrokerAnswer | "remembered" | undefined;
+  const admission = await judge(deps, destination, protocol, context, (answer) => {
+    approval = answer;
+  });
+  try {
+    context.onDecision?.({
+      protocol,
+      host: destination.host,
+      port: destination.port,
+      decision: admission.ok ? "allow" : "deny",
+      reason: admission.ok ? (admission.why ?? "allowed") : admission.message,
+      ...(approval === undefined ? {} : { approval }),
+    });
+  } catch {
+    // the audit never changes a decision
+  }
+  return admission;
+}
+
+async function judge(
+  deps: GateDependencies,
+  destination: Destination,
+  protocol: NetworkProtocolLabel,
+  context: ProxyClientContext,
+  answered: (answer: BrokerAnswer | "remembered") => void,
+): Promise<Admission> {
   const { host, port } = destination;
   const verdict = deps.policy.decide(host);
   if (verdict.kind === "deny")
@@ -42,18 +77,26 @@ export async function admit(
   if (verdict.kind === "ask") {
     const key = { host, protocol, port };
     const target = describeDestination(key);
-    const outcome = await deps.broker.request(key, () =>
-      context.ask({
+    let asked = false;
+    const outcome = await deps.broker.request(key, async () => {
+      asked = true;
+      const answer = await context.ask({
         protocol,
         host,
         port,
         target,
         command: context.command,
         reason: `${host} is not in the allowed domains`,
-      }),
-    );
+      });
+      answered(answer);
+      return answer;
+    });
+    // Not asked here: an earlier answer for this destination was reused (or shared).
+    if (!asked) answered("remembered");
     if (!outcome.allowed) return { ok: false, reason: "not_allowed", message: outcome.reason };
   }
+  const why =
+    verdict.kind === "allow" ? `allowed domains: ${verdict.rule}` : "approved by the user";
   let addresses: readonly string[];
   if (destination.kind === "name") {
     try {
@@ -77,5 +120,5 @@ export async function admit(
   const checked = deps.policy.checkResolved(host, addresses);
   if (checked !== undefined && checked.kind === "deny")
     return { ok: false, reason: checked.reason, message: checked.message };
-  return { ok: true, addresses };
+  return { ok: true, addresses, why };
 }

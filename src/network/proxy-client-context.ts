@@ -11,6 +11,19 @@ export interface ProxyClientContext {
   readonly command: string;
   /** Asks the human about one destination; a rejection is a deny. */
   ask(question: NetworkQuestion): Promise<BrokerAnswer>;
+  /** Told every decision about a destination (for the audit log); must not throw. */
+  onDecision?(decision: NetworkDecisionRecord): void;
+}
+
+/** One network decision, as the audit log records it. */
+export interface NetworkDecisionRecord {
+  readonly protocol: NetworkProtocolLabel;
+  readonly host: string;
+  readonly port: number;
+  readonly decision: "allow" | "deny";
+  readonly reason: string;
+  /** Set when a human was asked (or a remembered answer reused): what was answered. */
+  readonly approval?: BrokerAnswer | "remembered";
 }
 
 export interface NetworkQuestion {

@@ -1,6 +1,16 @@
 /** The .rules policy engine's public surface. */
-export { appendAllowPrefixRule, appendNetworkRule } from "./amend.js";
-export type { AmendNetworkDecision, AmendNetworkProtocol } from "./amend.js";
+export {
+  allowPrefixRuleLine,
+  appendAllowPrefixRule,
+  appendNetworkRule,
+  LOCK_WAIT_MS,
+} from "./amend.js";
+export type {
+  AmendNetworkDecision,
+  AmendNetworkProtocol,
+  AmendOptions,
+  FileLocker,
+} from "./amend.js";
 export { formatCheckOutput } from "./check-output.js";
 export { parseDecision, stricterDecision } from "./decision.js";
 export type { Decision } from "./decision.js";
@@ -22,5 +32,5 @@ export { Policy } from "./policy.js";
 export type { Evaluation, MatchOptions, NetworkDomains } from "./policy.js";
 export { PolicyError, formatLocation } from "./policy-error.js";
 export type { PolicyErrorCode, SourceLocation } from "./policy-error.js";
-export type { PatternToken, PrefixRule, PrefixRuleMatch } from "./rule.js";
+export type { PatternToken, PrefixRule, PrefixRuleMatch, RuleSource } from "./rule.js";
 export { shlexJoin, shlexSplit } from "./shlex.js";

@@ -8,6 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 
 import type { PathContext } from "./host-executable.js";
 import type { Policy } from "./policy.js";
@@ -29,7 +30,7 @@ export async function loadPolicy(
 ): Promise<Policy> {
   const builder = new PolicyBuilder(options.paths ?? processPathContext());
   for (const file of files) {
-    builder.addFile(file, await readRulesFile(file));
+    builder.addFile(file, await readRulesFile(file), path.resolve(file));
   }
   return builder.build();
 }

@@ -16,6 +16,8 @@ export interface NetworkRule {
   readonly protocol: NetworkProtocol;
   readonly decision: Decision;
   readonly justification: string | undefined;
+  /** Where the rule was written (absent for rules made in code). */
+  readonly source?: { readonly file: string; readonly line: number };
 }
 
 export function parseNetworkProtocol(raw: string): NetworkProtocol {

@@ -22,7 +22,7 @@ import type { NetworkRule } from "./network-rule.js";
 import { parseRules } from "./parser.js";
 import { Policy } from "./policy.js";
 import { PolicyError, type SourceLocation } from "./policy-error.js";
-import { debugPrefixRule, debugPrefixRuleMatch } from "./rule.js";
+import { debugPrefixRule, debugPrefixRuleMatch, withSource, type RuleSource } from "./rule.js";
 import { RuleIndex } from "./rule-index.js";
 import { rustDebugStringList } from "./rust-debug.js";
 import { shlexJoin } from "./shlex.js";
@@ -76,13 +76,17 @@ export class PolicyBuilder {
     this.paths = paths;
   }
 
-  /** Parses and evaluates one file; throws a located PolicyError. */
-  addFile(path: string, text: string): void {
+  /**
+   * Parses and evaluates one file; throws a located PolicyError. `sourceFile` is what rules
+   * record as their origin (default `path`; the loader gives the absolute path).
+   */
+  addFile(path: string, text: string, sourceFile = path): void {
     const module = parseRules(new SourceText(path, text));
     checkNames(module);
     const pending: PendingValidation[] = [];
     for (const statement of module.statements) {
       const locate = (): SourceLocation => module.source.locate(statement.offset);
+      const source = { file: sourceFile, line: module.source.lineOf(statement.offset) };
       if (statement.kind !== "unsupported" && statement.compileError !== undefined) {
         throw statement.compileError;
       }
@@ -98,7 +102,7 @@ export class PolicyBuilder {
             evaluated: evaluate(module, arg.value),
           }));
           try {
-            this.call(statement.callee, args, locate, pending);
+            this.call(statement.callee, args, locate, pending, source);
           } catch (error) {
             throw error instanceof PolicyError ? error.at(locate()) : error;
           }
@@ -118,17 +122,18 @@ export class PolicyBuilder {
     args: Parameters<typeof callPrefixRule>[0],
     locate: () => SourceLocation,
     pending: PendingValidation[],
+    source: RuleSource,
   ): void {
     switch (callee) {
       case "prefix_rule": {
         const call = callPrefixRule(args);
         if (call.matches.length > 0 || call.notMatches.length > 0)
           pending.push({ ...call, locate });
-        for (const rule of call.rules) this.index.add(rule);
+        for (const rule of call.rules) this.index.add(withSource({ ...rule }, source));
         return;
       }
       case "network_rule":
-        this.networkRules.push(callNetworkRule(args));
+        this.networkRules.push(withSource({ ...callNetworkRule(args) }, source));
         return;
       case "host_executable": {
         const { name, paths } = callHostExecutable(args);

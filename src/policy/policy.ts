@@ -53,6 +53,13 @@ export class Policy {
     return new Policy(new RuleIndex(), [], new Map());
   }
 
+  /** This policy plus `rules` (defined last): how an "always" answer applies at once. */
+  withPrefixRules(rules: readonly PrefixRule[]): Policy {
+    const index = new RuleIndex();
+    for (const rule of [...this.prefixRules, ...rules]) index.add(rule);
+    return new Policy(index, this.networkRules, this.hostExecutables);
+  }
+
   /** The prefix rules, in the order they were defined. */
   get prefixRules(): readonly PrefixRule[] {
     return this.index.all();

@@ -9,6 +9,12 @@
 import { decisionDebugName, type Decision } from "./decision.js";
 import { rustDebugOptionString, rustDebugString, rustDebugStringList } from "./rust-debug.js";
 
+/** Where a rule was written: its rules file and 1-based line (absent for rules made in code). */
+export interface RuleSource {
+  readonly file: string;
+  readonly line: number;
+}
+
 /** One pattern position after the first: a token, or alternatives (at least two). */
 export type PatternToken =
   | { readonly kind: "single"; readonly token: string }
@@ -21,6 +27,8 @@ export interface PrefixRule {
   readonly justification: string | undefined;
   /** `canonical_matching=True`: tokens compare case-insensitively (see case-fold.ts). */
   readonly canonical: boolean;
+  /** Where it was written (non-enumerable, see `withSource`). */
+  readonly source?: RuleSource;
 }
 
 /** One matched rule, shaped like codex's `RuleMatch::PrefixRuleMatch`. */
@@ -30,6 +38,19 @@ export interface PrefixRuleMatch {
   /** The absolute program path that matched a basename rule through host-executable resolution. */
   readonly resolvedProgram?: string;
   readonly justification?: string;
+  /** The matched rule's file and line (non-enumerable, see `withSource`; not in codex's output). */
+  readonly source?: RuleSource;
+}
+
+/**
+ * `value` with `source` attached as a non-enumerable property: rules and matches keep codex's
+ * shape in JSON (`rules check` output) and in structural comparisons, and still say where
+ * they were written.
+ */
+export function withSource<T extends object>(value: T, source: RuleSource | undefined): T {
+  if (source !== undefined)
+    Object.defineProperty(value, "source", { value: source, enumerable: false });
+  return value;
 }
 
 export function createPrefixRuleMatch(
@@ -37,12 +58,15 @@ export function createPrefixRuleMatch(
   matchedPrefix: readonly string[],
   resolvedProgram?: string,
 ): PrefixRuleMatch {
-  return {
-    matchedPrefix,
-    decision: rule.decision,
-    ...(resolvedProgram === undefined ? {} : { resolvedProgram }),
-    ...(rule.justification === undefined ? {} : { justification: rule.justification }),
-  };
+  return withSource(
+    {
+      matchedPrefix,
+      decision: rule.decision,
+      ...(resolvedProgram === undefined ? {} : { resolvedProgram }),
+      ...(rule.justification === undefined ? {} : { justification: rule.justification }),
+    },
+    rule.source,
+  );
 }
 
 /** Rust Debug of codex's `PrefixRule`, as printed in "unmatched examples" errors. */

@@ -20,8 +20,20 @@ export class SourceText {
     this.lineStarts = starts;
   }
 
+  /** The 1-based line of the UTF-16 offset `offset` (a binary search, no scan). */
+  lineOf(offset: number): number {
+    return this.lineIndex(offset) + 1;
+  }
+
   /** The location of the UTF-16 offset `offset`. */
   locate(offset: number): SourceLocation {
+    const low = this.lineIndex(offset);
+    const lineStart = this.lineStarts[low] ?? 0;
+    const column = [...this.text.slice(lineStart, offset)].length + 1;
+    return { path: this.path, line: low + 1, column };
+  }
+
+  private lineIndex(offset: number): number {
     let low = 0;
     let high = this.lineStarts.length - 1;
     while (low < high) {
@@ -29,8 +41,6 @@ export class SourceText {
       if ((this.lineStarts[mid] ?? 0) <= offset) low = mid;
       else high = mid - 1;
     }
-    const lineStart = this.lineStarts[low] ?? 0;
-    const column = [...this.text.slice(lineStart, offset)].length + 1;
-    return { path: this.path, line: low + 1, column };
+    return low;
   }
 }

@@ -12,9 +12,7 @@
  *   [escalation]
  *   env = ["SSH_AUTH_SOCK"]                   # as --escalation-env NAME (the flags replace it)
  *
- * The audit log's path (`audit_log`) belongs here too: add its key to SCHEMA below with a
- * checker, and a field to Settings, when the audit log lands; until then the key is unknown
- * and refused like any other.
+ *   audit_log = "~/.codex/execward-audit.jsonl"  # top level: as --audit-log FILE (the flag wins)
  *
  * Keys get their line by parsing ever longer prefixes of the file with the same TOML parser
  * (a key appears in the first prefix that parses and holds it; its line is the first line of
@@ -39,6 +37,8 @@ export interface Settings {
     /** Variables escalated programs may take from the sandboxed command. */
     readonly env: readonly string[];
   };
+  /** Where every decision is appended (absolute), as `--audit-log`; absent: no audit log. */
+  readonly auditLog?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -77,6 +77,14 @@ const hideablePathList: Checker = (value, home) => {
 function isUnder(file: string, dir: string): boolean {
   return file === dir || file.startsWith(`${dir}/`);
 }
+
+/** Keys outside any table. */
+const TOP_LEVEL: Readonly<Record<string, Checker>> = {
+  audit_log: (value, home) => {
+    if (typeof value !== "string" || value === "") throw new Error("must be a path (a string)");
+    return (pathList([value], home) as string[])[0];
+  },
+};
 
 const SCHEMA: Readonly<Record<string, Readonly<Record<string, Checker>>>> = {
   filesystem: {
@@ -143,10 +151,23 @@ export function parseSettings(text: string, file: string, home: string): Setting
     return invalid(`${file}:${line}: ${keyPath.join(".")}: ${message}`, file, line);
   };
   const values: Record<string, Record<string, unknown>> = {};
+  const top: Record<string, unknown> = {};
   for (const [table, content] of Object.entries(document)) {
+    const topCheck = TOP_LEVEL[table];
+    if (topCheck !== undefined) {
+      try {
+        top[table] = topCheck(content, home);
+      } catch (error) {
+        throw at([table], (error as Error).message.replace(/^element 1 /, ""));
+      }
+      continue;
+    }
     const keys = SCHEMA[table];
     if (keys === undefined)
-      throw at([table], `unknown setting (known tables: ${Object.keys(SCHEMA).join(", ")})`);
+      throw at(
+        [table],
+        `unknown setting (known tables: ${Object.keys(SCHEMA).join(", ")}; keys: ${Object.keys(TOP_LEVEL).join(", ")})`,
+      );
     if (content === null || typeof content !== "object" || Array.isArray(content))
       throw at([table], "must be a table");
     values[table] = {};
@@ -173,6 +194,7 @@ export function parseSettings(text: string, file: string, home: string): Setting
       credentials: (fs.credentials as "hidden" | "visible" | undefined) ?? "hidden",
     },
     escalation: { env: (esc.env as string[] | undefined) ?? [] },
+    ...(typeof top.audit_log === "string" ? { auditLog: top.audit_log } : {}),
   };
 }
 

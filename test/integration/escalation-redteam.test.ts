@@ -304,7 +304,7 @@ describe.skipIf(requireInCi(unavailable))(
       // remembers the answer by [program, args] only: the same argv later, in a repository the
       // sandbox made with core.fsmonitor, is never shown to the human, although the policy had
       // found a new reason to ask (git-exposure) that the human never saw.
-      it("an 'always' answer for git status in the user's repository does not cover a sandbox-made repository", async () => {
+      it("a 'for this run' answer for git status in the user's repository does not cover a sandbox-made repository", async () => {
         gitRepo(workspace);
         const attack = (canary: string): string =>
           `git status --short; mkdir -p sub && cd sub && git init -q && git config core.fsmonitor "touch ${canary} #" && git status --short; true`;
@@ -320,7 +320,7 @@ describe.skipIf(requireInCi(unavailable))(
           "python3",
           [
             ANSWERER,
-            "a",
+            "s",
             "--",
             process.execPath,
             CLI_PATH,
@@ -333,7 +333,7 @@ describe.skipIf(requireInCi(unavailable))(
           ],
           { cwd: workspace, env: env(), encoding: "utf8", timeout: 90_000 },
         );
-        // The "always" covered the same question only: the second git status, in a repository
+        // The "for this run" yes covered the same question only: the second git status, in a repository
         // the sandbox made, is asked again, and the question says why.
         expect(human.stdout, human.stdout).toContain("[answered 2 prompts]");
         expect(human.stdout).toMatch(/sub\/\.git.*sandboxed command could have written/s);

@@ -76,8 +76,8 @@ describe("a forbidden rm is blocked", () => {
       async () => {
         const result = await runIntercepted(command, { rules: FORBID_RM, cwd: dir });
         expect(existsSync(path.join(dir, "victim"))).toBe(true);
-        expect(result.stdout + result.stderr).toContain(
-          "Execution denied: Execution forbidden by policy: use a trash folder",
+        expect(result.stdout + result.stderr).toMatch(
+          /Execution denied: Execution forbidden by policy: forbidden by \S+\.rules:1: use a trash folder/,
         );
         expect(result.decisions.some((d) => d.decision.action === "deny")).toBe(true);
       },
@@ -117,8 +117,8 @@ describe("decisions", () => {
       cwd: dir,
     });
     expect(result.stdout).toBe("status=1\n");
-    expect(result.stderr).toBe(
-      "Execution denied: Execution forbidden by policy: use a trash folder\n",
+    expect(result.stderr).toMatch(
+      /^Execution denied: Execution forbidden by policy: forbidden by \S+\.rules:1: use a trash folder\n$/,
     );
   });
 
@@ -155,6 +155,8 @@ describe("decisions", () => {
         workdir: dir,
         reason: "a rule asks for approval",
         justification: "writes files",
+        runs: "outside-sandbox",
+        always: { unavailable: "this session cannot write rules" },
       },
     ]);
     const declined = await runIntercepted("touch other; echo status=$?", {

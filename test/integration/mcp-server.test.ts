@@ -418,8 +418,9 @@ describe("execward mcp", () => {
   it("applies the rules: forbidden, allow (escalated), unmatched", async () => {
     const client = await connect();
     const denied = await shell(client, { command: "rm -rf nothing; echo status=$?" });
+    // upstream's words first, then the rule's file and line (the file's third line).
     expect(denied.result?.output).toBe(
-      "Execution denied: Execution forbidden by policy: use a trash folder\nstatus=1\n",
+      `Execution denied: Execution forbidden by policy: forbidden by ${path.join(codexHome, "rules", "default.rules")}:3: use a trash folder\nstatus=1\n`,
     );
     const escalated = await shell(client, { command: "printenv LD_PRELOAD; echo done" });
     expect(escalated.result?.output).toBe("done\n");
@@ -460,6 +461,15 @@ describe("execward mcp", () => {
       {
         type: "object",
         properties: {
+          decision: {
+            type: "string",
+            title: "Decision",
+            description: expect.stringContaining("outside the sandbox") as unknown,
+            // A prompt rule asks every time: an "always" allow rule could not change that.
+            enum: ["allow-once", "allow-session", "deny"],
+            enumNames: ["Allow once", "Allow for this session", "Deny"],
+            default: "allow-once",
+          },
           reason: {
             type: "string",
             description: "Optional reason for allowing or denying execution",

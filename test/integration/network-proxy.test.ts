@@ -5,7 +5,7 @@
 // the proxy. Skipped, with the reason, where bwrap or curl is missing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -366,8 +366,8 @@ describe.skipIf(
 )(
   `network approvals on the terminal in execward run${missing === undefined ? "" : ` (SKIPPED: ${missing})`}`,
   () => {
-    it("asks on the terminal, names the destination and the command; 'always' covers the run", async () => {
-      // A real terminal that answers "a" (always for this run) to every question.
+    it("asks on the terminal, names the destination and the command; 'for this run' covers the run", async () => {
+      // A real terminal that answers "s" (yes, for this run) to every question.
       const output = await runInPty(
         [
           process.execPath,
@@ -384,7 +384,7 @@ describe.skipIf(
         {
           cwd: dir,
           env: { PATH: "/usr/bin:/bin", HOME: dir },
-          answer: { prompt: "[a]lways for this run: ", reply: "a\n" },
+          answer: { prompt: "answer [y/s/a/N]: ", reply: "s\n" },
         },
       );
       expect(output.match(/allow network access to/g)).toHaveLength(1);
@@ -492,6 +492,41 @@ describe.skipIf(requireInCi(missing))(
         expect(direct).toBe("no-proxy\nA GET /direct\n [200]\n");
       } finally {
         await client.close();
+      }
+    });
+
+    // Last in this block: the rule it writes would allow 127.0.0.1 for later servers (removed after).
+    it("allow-always writes a network_rule to default.rules; the audit log records the decision", async () => {
+      const audit = path.join(dir, "network-audit.jsonl");
+      const rulesFile = path.join(dir, "codex-home", "rules", "default.rules");
+      const client = await connect(
+        () => Promise.resolve({ action: "accept", content: { decision: "allow-always" } }),
+        ["--audit-log", audit],
+      );
+      try {
+        expect(await shellOutput(client, curl(`http://127.0.0.1:${portA}/always`))).toBe(
+          "A GET /always\n [200]\n",
+        );
+        expect(await readFile(rulesFile, "utf8")).toBe(
+          `network_rule(host="127.0.0.1", protocol="http", decision="allow")\n`,
+        );
+        const records = (await readFile(audit, "utf8"))
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .filter((record) => record.kind === "network");
+        expect(records).toContainEqual(
+          expect.objectContaining({
+            decision: "allow",
+            protocol: "http",
+            host: "127.0.0.1",
+            port: portA,
+            approval: { via: "mcp-elicitation", answer: "allow-always" },
+          }),
+        );
+      } finally {
+        await client.close();
+        await rm(rulesFile, { force: true });
       }
     });
   },

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 
 import { MCP_HELP, MCP_OPTIONS, parseMcpCommandLine } from "../../../src/cli/mcp-options.js";
+import { AUDIT_OPTIONS } from "../../../src/cli/audit-option-table.js";
 import { NETWORK_OPTIONS } from "../../../src/cli/network-option-table.js";
 import type { OptionTable } from "../../../src/cli/option-table.js";
 import {
@@ -51,12 +52,13 @@ describe("the shared tables", () => {
     const shared = [
       ...Object.keys(sandboxOptionTable("")),
       ...Object.keys(NETWORK_OPTIONS),
+      ...Object.keys(AUDIT_OPTIONS),
       ...Object.keys(SETTINGS_OPTIONS),
     ];
     const runOwn = Object.keys(RUN_OPTIONS).length;
     const mcpOwn = Object.keys(MCP_OPTIONS).length;
     // run: 10 of its own + help; mcp: 8 + version + help.
-    expect(runOwn).toBe(shared.length + 10);
+    expect(runOwn).toBe(shared.length + 11);
     expect(mcpOwn).toBe(shared.length + 10);
   });
 });

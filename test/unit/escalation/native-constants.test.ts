@@ -40,3 +40,17 @@ describe("native protocol constants", () => {
     expect(Number(define("EW_DENIED_EXIT_STATUS"))).toBe(protocol.DENIED_EXIT_STATUS);
   });
 });
+
+describe("the fast-path notice's constants (native/common/escalate_notice.h)", () => {
+  const notice = readFileSync(path.join(REPO_ROOT, "native/common/escalate_notice.h"), "utf8");
+  const value = (name: string): number => {
+    const match = new RegExp(`#define ${name} (.+)`).exec(notice);
+    if (match === null) throw new Error(`${name} is not defined in escalate_notice.h`);
+    return Number((match[1] as string).trim());
+  };
+  it("agree with protocol.ts", () => {
+    expect(value("EW_NOTICE_BYTE")).toBe(protocol.NOTICE_BYTE);
+    expect(value("EW_MAX_NOTICE_BYTES")).toBe(protocol.MAX_NOTICE_BYTES);
+    expect(protocol.NOTICE_BYTE).not.toBe(protocol.HANDSHAKE_BYTE);
+  });
+});

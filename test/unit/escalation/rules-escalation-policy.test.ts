@@ -31,6 +31,10 @@ import {
 import { parsePolicy } from "../../../src/policy/index.js";
 
 const WORK = "/work/project";
+/** A forbidden rule's deny names its file and line, after upstream's words. */
+const FORBIDDEN_AT = expect.stringMatching(
+  /^Execution forbidden by policy: forbidden by test\.rules:\d+$/,
+) as unknown as string;
 const RUN: EscalationDecision = { action: "run" };
 const ESCALATE: EscalationDecision = { action: "escalate" };
 
@@ -149,12 +153,12 @@ describe("upstream's decision table", () => {
   it("denies a forbidden program, with the rule's justification", async () => {
     expect((await decide(forbid("rm"), request("/usr/bin/rm", ["-rf", "/"]))).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: `${FORBIDDEN_REASON}: forbidden by test.rules:1`,
     });
-    const justified = `prefix_rule(pattern=["rm"], decision="forbidden", justification="no deleting")\n`;
+    const justified = `\n\nprefix_rule(pattern=["rm"], decision="forbidden", justification="no deleting")\n`;
     expect((await decide(justified, request("/usr/bin/rm", ["x"]))).decision).toEqual({
       action: "deny",
-      reason: `${FORBIDDEN_REASON}: no deleting`,
+      reason: `${FORBIDDEN_REASON}: forbidden by test.rules:3: no deleting`,
     });
   });
 
@@ -176,6 +180,8 @@ describe("upstream's decision table", () => {
         workdir: WORK,
         reason: "a rule asks for approval",
         justification: "builds run code",
+        runs: "outside-sandbox",
+        always: { unavailable: "this session cannot write rules" },
       },
     ]);
   });
@@ -246,7 +252,7 @@ describe("upstream's decision table", () => {
     const rules = allow("git") + forbid("git", "push");
     expect((await decide(rules, request("/usr/bin/git", ["push"]))).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
   });
 });
@@ -275,7 +281,7 @@ describe("what the program really is", () => {
     });
     expect((await decide(forbid("rm") + allow("x"), req)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
   });
 
@@ -285,7 +291,7 @@ describe("what the program really is", () => {
     });
     expect((await decide(allow("true") + forbid("danger"), req)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
   });
 
@@ -298,7 +304,7 @@ describe("what the program really is", () => {
     const rules = forbid("env", "python3", "/usr/local/bin/tool", "--go");
     expect((await decide(rules, script)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
     // Without the `#!` argument the kernel argv is [interpreter, script, args].
     const plain = request("/usr/local/bin/tool", ["--go"], {
@@ -307,7 +313,7 @@ describe("what the program really is", () => {
     });
     expect((await decide(forbid("sh", "/usr/local/bin/tool"), plain)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
     expect((await decide(forbid("sh", "--go"), plain)).decision).toEqual(RUN);
   });
@@ -325,7 +331,7 @@ describe("what the program really is", () => {
     const rules = forbid("sh", "-e", "/usr/local/bin/wrap", "/usr/local/bin/tool", "arg");
     expect((await decide(rules, req)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
   });
 
@@ -336,7 +342,7 @@ describe("what the program really is", () => {
     });
     expect((await decide(allow("tool") + forbid("python3"), req)).decision).toEqual({
       action: "deny",
-      reason: FORBIDDEN_REASON,
+      reason: FORBIDDEN_AT,
     });
   });
 });
@@ -555,5 +561,78 @@ describe("vouching and the heuristic see every name", () => {
     });
     const { asked } = await decide(allow("ls"), req, ["decline"]);
     expect(asked).toHaveLength(1);
+  });
+});
+
+describe('"always allow"', () => {
+  const written: (readonly string[])[] = [];
+  const allowAlways = (prefix: readonly string[]): Promise<void> => {
+    written.push(prefix);
+    return Promise.resolve();
+  };
+  beforeEach(() => {
+    written.length = 0;
+  });
+
+  it("is offered for the dangerous-command question, says what changes, and writes program and arguments", async () => {
+    const { decision, asked } = await decide(
+      allow("ls"),
+      request("/usr/bin/rm", ["-rf", "x"]),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(decision).toEqual(RUN);
+    expect(asked[0]?.runs).toBe("inside-sandbox");
+    expect(asked[0]?.always).toEqual({
+      rule: 'prefix_rule(pattern=["rm", "-rf", "x"], decision="allow")',
+      effect: expect.stringContaining("OUTSIDE the sandbox") as unknown,
+    });
+    expect(written).toEqual([["rm", "-rf", "x"]]);
+  });
+
+  it("is not offered for a prompt rule (the stricter rule would still ask), and counts as this session", async () => {
+    const approver = new ScriptedApprover(["accept-always"]);
+    const policy = createRulesEscalationPolicy(
+      policyFor(promptRule("make"), approver, { allowAlways }),
+    );
+    const signal = new AbortController().signal;
+    expect(await policy.decide(request("/usr/bin/make", ["all"]), signal)).toEqual(ESCALATE);
+    expect(approver.asked[0]?.runs).toBe("outside-sandbox");
+    expect(approver.asked[0]?.always).toEqual({
+      unavailable: expect.stringMatching(
+        /a prompt rule \(test\.rules:1\) asks every time/,
+      ) as unknown,
+    });
+    expect(written).toEqual([]);
+    // ...yet the yes holds for the session: not asked again.
+    expect(await policy.decide(request("/usr/bin/make", ["all"]), signal)).toEqual(ESCALATE);
+    expect(approver.asked).toHaveLength(1);
+  });
+
+  it("is not offered for a program file the sandbox can write", async () => {
+    const { asked } = await decide(
+      allow("tool"),
+      request("/scratch/tool", [], { host: hostLaunch("/scratch/tool") }),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(asked[0]?.always).toEqual({
+      unavailable: expect.stringContaining("checked every time") as unknown,
+    });
+    expect(written).toEqual([]);
+  });
+
+  it("never writes a rule for an interpreter or launcher", async () => {
+    const { asked } = await decide(
+      "",
+      request("/usr/bin/sudo", ["rm", "-rf", "/x"]),
+      ["accept-always"],
+      { allowAlways },
+    );
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.always).toEqual({
+      unavailable: expect.stringContaining("an allow rule for sudo") as unknown,
+    });
+    expect(written).toEqual([]);
   });
 });

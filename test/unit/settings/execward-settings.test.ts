@@ -52,6 +52,13 @@ describe("parseSettings", () => {
     });
   });
 
+  it("reads audit_log (top level), expanding ~", () => {
+    expect(parseSettings('audit_log = "~/audit.jsonl"\n', FILE, "/home/u").auditLog).toBe(
+      "/home/u/audit.jsonl",
+    );
+    expect(parseSettings("", FILE, "/home/u").auditLog).toBeUndefined();
+  });
+
   it("accepts dotted keys and inline tables", () => {
     expect(
       parseSettings('filesystem.credentials = "visible"\n', FILE, "/h").filesystem.credentials,
@@ -83,7 +90,9 @@ describe("parseSettings", () => {
     ['[filesystem]\ndeny_read = ["/proc/self"]\n', "cannot hide /, /proc or /dev"],
     ['[filesystem]\ndeny_read = ["/"]\n', "cannot hide /, /proc or /dev"],
     ["filesystem = 3\n", `${FILE}:1: filesystem: must be a table`],
-    ['audit_log = "/var/log/x"\n', `${FILE}:1: audit_log: unknown setting`],
+    ['\naudit_log = "log/x"\n', `${FILE}:2: audit_log: ("log/x") must be absolute`],
+    ["audit_log = 3\n", `${FILE}:1: audit_log: must be a path`],
+    ['[filesystem]\naudit_log = "/x"\n', `${FILE}:2: filesystem.audit_log: unknown setting`],
     [
       '[filesystem]\ncredentials = "hidden"\ncredentials = "visible"\n',
       `${FILE}:3:1: Invalid TOML document`,
