@@ -19,7 +19,7 @@ import path from "node:path";
 
 import { computeAskList } from "../dist/escalation/ask-list.js";
 import { AuditLogFile } from "../dist/exec/audit-log.js";
-import { loadFdPassing, nativePaths } from "../dist/native/native-addon.js";
+import { loadFdPassing, loadNativeParts, nativePaths } from "../dist/native/native-addon.js";
 import { LinuxSandbox } from "../dist/sandbox/linux-sandbox.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
 import { parsePolicy } from "../dist/policy/index.js";
@@ -75,6 +75,7 @@ async function timeIntercepted(
   const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
   const run = startInterceptedRun({
+    native: loadNativeParts(),
     command: loop,
     shell,
     login: false,

@@ -7,7 +7,7 @@
 import os from "node:os";
 import path from "node:path";
 
-import { loadFdPassing } from "../native/native-addon.js";
+import type { FileLocker } from "../policy/amend.js";
 import { AuditLogFile } from "../exec/audit-log.js";
 import type { AuditSink } from "../exec/audit-record.js";
 import type { ExecSessionOptions } from "../exec/exec-session.js";
@@ -24,6 +24,7 @@ export interface AuditSetup {
 
 export function setUpAudit(
   io: CliIo,
+  lock: FileLocker,
   options: { readonly auditLog?: string | undefined; readonly verbose?: boolean },
 ): AuditSetup {
   let file: AuditLogFile | undefined;
@@ -57,7 +58,7 @@ export function setUpAudit(
           },
     amend: {
       rulesFile: path.join(path.resolve(io.cwd, codexHome), "rules", "default.rules"),
-      lock: loadFdPassing(),
+      lock,
     },
     close: () => file?.close() ?? Promise.resolve(),
   };

@@ -9,7 +9,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { isExecwardError } from "../errors.js";
 import { DEFAULT_ELICITATION_TIMEOUT_MS } from "../mcp/elicitation-approver.js";
 import type { EarlyInitialize } from "../mcp/early-initialize.js";
-import { loadFdPassing, nativePaths } from "../native/native-addon.js";
+import { loadNative } from "./load-native.js";
 import { createExecwardMcpServer } from "../mcp/mcp-server.js";
 import { LinuxSandbox } from "../sandbox/linux-sandbox.js";
 import { PolicyError } from "../policy/index.js";
@@ -76,6 +76,8 @@ export async function runMcp(
     throw error;
   }
   const log = (message: string): void => void io.stderr.write(`execward: ${message}\n`);
+  const native = loadNative(io);
+  if (native === undefined) return EXIT_FAILURE;
   let networkProxy: NetworkProxy | undefined;
   try {
     const networkConfig = await loadNetworkConfig(options, io, policy);
@@ -84,7 +86,7 @@ export async function runMcp(
         policy: new NetworkPolicy(networkConfig),
         broker: new NetworkApprovalBroker(),
         log: (message) => io.stderr.write(`execward: ${message}\n`),
-        relay: createKernelRelay(loadFdPassing()),
+        relay: createKernelRelay(native.addon),
       });
     }
   } catch (error) {
@@ -96,8 +98,8 @@ export async function runMcp(
   }
   // Mount points left by a call are kept for a second, so a burst of calls reuses them.
   const sandbox = new LinuxSandbox({
-    init: nativePaths().sandboxInit,
-    locks: loadFdPassing(),
+    init: native.paths.sandboxInit,
+    locks: native.addon,
     bwrap: options.bwrap,
     pathEnv: io.env.PATH,
     log,
@@ -107,10 +109,11 @@ export async function runMcp(
   });
   // What a crashed earlier server left behind goes first.
   sandbox.sweepOrphans();
-  const audit = setUpAudit(io, {
+  const audit = setUpAudit(io, native.addon, {
     auditLog: options.auditLog ?? loaded.settings.auditLog,
   });
   const mcp = createExecwardMcpServer({
+    native,
     audit: audit.sink,
     amend: audit.amend,
     policy,

@@ -13,7 +13,7 @@ import path from "node:path";
 
 import { createTtyApprover } from "../approval/tty-approver.js";
 import { isExecwardError } from "../errors.js";
-import { loadFdPassing, nativePaths } from "../native/native-addon.js";
+import { loadNative } from "./load-native.js";
 import { ExecSession } from "../exec/exec-session.js";
 import { createKernelRelay } from "../exec/kernel-relay.js";
 import { runToolCall } from "../exec/run-tool-call.js";
@@ -72,6 +72,8 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   }
 
   const resolvedShell = path.resolve(shell);
+  const native = loadNative(io);
+  if (native === undefined) return EXIT_FAILURE;
   let networkProxy: NetworkProxy | undefined;
   try {
     const networkConfig = await loadNetworkConfig(options, io, policy);
@@ -80,7 +82,7 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
         policy: new NetworkPolicy(networkConfig),
         broker: new NetworkApprovalBroker(),
         log: (message) => io.stderr.write(`execward: ${message}\n`),
-        relay: createKernelRelay(loadFdPassing()),
+        relay: createKernelRelay(native.addon),
       });
   } catch (error) {
     if (isExecwardError(error)) {
@@ -91,8 +93,8 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   }
   const env = definedEnv(io.env);
   const sandbox = new LinuxSandbox({
-    init: nativePaths().sandboxInit,
-    locks: loadFdPassing(),
+    init: native.paths.sandboxInit,
+    locks: native.addon,
     bwrap: options.bwrap,
     pathEnv: io.env.PATH,
     log: (message) => io.stderr.write(`${message}\n`),
@@ -101,11 +103,12 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
   });
   // What a crashed earlier execward left behind goes first.
   sandbox.sweepOrphans();
-  const audit = setUpAudit(io, {
+  const audit = setUpAudit(io, native.addon, {
     auditLog: options.auditLog ?? loaded.settings.auditLog,
     verbose: options.verbose,
   });
   const session = new ExecSession({
+    native,
     audit: audit.sink,
     amend: audit.amend,
     policy,
@@ -118,7 +121,7 @@ export async function runRun(options: RunOptions, command: string, io: CliIo): P
       options.escalationEnv.length > 0 ? options.escalationEnv : loaded.settings.escalation.env,
     sandbox,
     networkProxy,
-    execWrapper: mode === "exec-wrapper" ? nativePaths().wrapper : undefined,
+    execWrapper: mode === "exec-wrapper" ? native.paths.wrapper : undefined,
     log: (message) => io.stderr.write(`execward: ${message}\n`),
   });
   // Ctrl-C reaches the whole foreground group; execward must outlive the command long enough to

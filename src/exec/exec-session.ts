@@ -8,6 +8,7 @@
  * mount points no sandbox uses any more. A process that exits without it leaves empty `.git`,
  * `.codex` and `.agents` directories behind.
  */
+import type { NativeParts } from "../native/native-addon.js";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
@@ -27,6 +28,8 @@ import type { InterceptionMode } from "./intercepted-run.js";
 
 export interface ExecSessionOptions {
   readonly policy: Policy;
+  /** The native parts, loaded once by the command that builds the session. */
+  readonly native: NativeParts;
   /** Absolute path of the shell. */
   readonly shell: string;
   readonly mode: InterceptionMode;

@@ -17,7 +17,7 @@ import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
 import { ExecBackstop } from "../escalation/exec-backstop.js";
-import { loadFdPassing, nativePaths } from "../native/native-addon.js";
+import type { NativeParts, NativePaths } from "../native/native-addon.js";
 import {
   ESCALATE_SOCKET_ENV,
   EXEC_WRAPPER_ENV,
@@ -46,6 +46,8 @@ import { ProcessRegistry } from "./process-registry.js";
 export type InterceptionMode = "preload" | "exec-wrapper";
 
 export interface InterceptedRunOptions {
+  /** The native parts (addon, hook, wrapper, sandbox init, supervisor), loaded by the caller. */
+  readonly native: NativeParts;
   /** The shell command string, run as `<shell> -c` (or `-lc`). */
   readonly command: string;
   /** Absolute path of the shell. */
@@ -106,8 +108,7 @@ const BACKSTOP_SERVER_FD = 5;
 const BACKSTOP_LISTENER_FD = 6;
 
 export function startInterceptedRun(options: InterceptedRunOptions): InterceptedRun {
-  const addon = loadFdPassing();
-  const paths = nativePaths();
+  const { addon, paths } = options.native;
   const registry = new ProcessRegistry();
   const proxied = options.sandbox?.sandboxed === true && options.network !== undefined;
   const sandboxProxyEnv = proxied
@@ -266,8 +267,11 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
 }
 
 /** What a sandbox with restricted reads must still show for the run to work. */
-export function runRequirements(shell: string, execWrapper: string | undefined): string[] {
-  const paths = nativePaths();
+export function runRequirements(
+  shell: string,
+  execWrapper: string | undefined,
+  paths: NativePaths,
+): string[] {
   return [shell, paths.hook, paths.wrapper, ...(execWrapper === undefined ? [] : [execWrapper])];
 }
 

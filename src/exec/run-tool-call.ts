@@ -100,6 +100,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       required: runRequirements(
         options.shell,
         options.mode === "exec-wrapper" ? options.execWrapper : undefined,
+        options.native.paths,
       ),
     });
     const sandbox = prepared;
@@ -132,6 +133,7 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
           }
         : undefined;
     run = startInterceptedRun({
+      native: options.native,
       command: call.command,
       shell: options.shell,
       login: call.login,

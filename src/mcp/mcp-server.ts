@@ -71,6 +71,8 @@ export interface McpServerOptions {
   readonly audit?: AuditSink | undefined;
   /** Where "always" answers are written; absent: "always" is not offered. */
   readonly amend?: ExecSessionOptions["amend"];
+  /** The native parts, loaded once by the command (cli/mcp-command.ts). */
+  readonly native: ExecSessionOptions["native"];
 }
 
 export interface ExecwardMcpServer {
@@ -101,6 +103,7 @@ export function createExecwardMcpServer(options: McpServerOptions): ExecwardMcpS
       toClient(record);
     },
     amend: options.amend,
+    native: options.native,
     policy: options.policy,
     shell: options.shell,
     mode: options.mode,

@@ -93,3 +93,16 @@ export interface NativePaths {
 export function nativePaths(): NativePaths {
   return locateNative(PACKAGE_ROOT).executables;
 }
+
+/**
+ * Everything native a session needs, loaded once by the command that builds the session and
+ * passed down (exec/ and below never load native parts themselves).
+ */
+export interface NativeParts {
+  readonly addon: FdPassing;
+  readonly paths: NativePaths;
+}
+
+export function loadNativeParts(): NativeParts {
+  return { addon: loadFdPassing(), paths: nativePaths() };
+}

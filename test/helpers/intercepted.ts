@@ -2,6 +2,7 @@
  * Runs a shell command under real interception (the built hook or wrapper, the real escalation
  * server) with a policy given as rules text, and collects its output and every decision made.
  */
+import { loadNativeParts } from "../../src/native/native-addon.js";
 import { FixedApprover } from "../../src/approval/fixed-approver.js";
 import type { ApprovalAnswer } from "../../src/approval/approver.js";
 import type {
@@ -62,7 +63,7 @@ export async function runIntercepted(
     policyCwd: cwd,
     commandCwd: cwd,
     tmpdir: undefined,
-    required: runRequirements(shell, options.execWrapper),
+    required: runRequirements(shell, options.execWrapper, loadNativeParts().paths),
   });
   const rules = createRulesEscalationPolicy({
     policy,
@@ -78,6 +79,7 @@ export async function runIntercepted(
     },
   };
   const run = startInterceptedRun({
+    native: loadNativeParts(),
     command,
     shell,
     login: false,

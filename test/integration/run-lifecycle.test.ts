@@ -1,5 +1,6 @@
 // Ending a command ends everything started for it, escalated programs included; and
 // `execward run` from the command line: exit status, and prompts denied without a terminal.
+import { loadNativeParts } from "../../src/native/native-addon.js";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -40,6 +41,7 @@ describe("killing a run", () => {
       },
     );
     const run = startInterceptedRun({
+      native: loadNativeParts(),
       command: `sleep 300 ${marker}-escalated & /bin/sh -c 'exec -a ${marker}-local cat' & wait`,
       shell: "/bin/bash",
       login: false,
