@@ -421,7 +421,7 @@ describe.skipIf(requireInCi(sandboxUnavailable))("the settings file", () => {
         '[filesystem]\ndeny_read = [\n  "~/a",\n  "relative/b",\n]\n',
         /execward\.toml:2: filesystem\.deny_read: element 2/,
       ],
-      ['audit_log = "/tmp/x"\n', /execward\.toml:1: audit_log: unknown setting/],
+      ['audit_logs = "/tmp/x"\n', /execward\.toml:1: audit_logs: unknown setting/],
       [
         '[escalation]\nenv = ["A=B"]\n',
         /execward\.toml:2: escalation\.env: element 1 must be a variable name/,
