@@ -58,6 +58,17 @@ const pathList: Checker = (value, home) => {
   return value.map((entry, index) => {
     if (typeof entry !== "string" || entry === "")
       throw new Error(`element ${index + 1} must be a non-empty string`);
+    // A control character (NUL above all) cannot be in a path the sandbox can mask.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(entry))
+      throw new Error(
+        `element ${index + 1} (${JSON.stringify(entry)}) contains a control character`,
+      );
+    // Patterns are not expanded: taken literally, `~/secr*` would hide nothing and say nothing.
+    if (/[*?[]/.test(entry))
+      throw new Error(
+        `element ${index + 1} (${JSON.stringify(entry)}): wildcards (* ? [) are not expanded; name each path`,
+      );
     return expandPath(entry, home, index);
   });
 };

@@ -98,6 +98,21 @@ describe("parseSettings", () => {
       `${FILE}:3:1: Invalid TOML document`,
     ],
     ["[filesystem\n", `${FILE}:1:`],
+    // Found by the red team: a glob was taken literally (hiding nothing, silently), a NUL got
+    // through to the sandbox's setup without a file:line.
+    [
+      '[filesystem]\ndeny_read = ["~/secr*"]\n',
+      `${FILE}:2: filesystem.deny_read: element 1 ("~/secr*"): wildcards (* ? [) are not expanded`,
+    ],
+    ['[filesystem]\ndeny_write = ["/srv/[ab]"]\n', "wildcards (* ? [) are not expanded"],
+    [
+      '[filesystem]\ndeny_read = ["~/secrets\\u0000x"]\n',
+      `${FILE}:2: filesystem.deny_read: element 1 ("~/secrets\\u0000x") contains a control character`,
+    ],
+    [
+      'audit_log = "/tmp/a\\nb"\n',
+      `${FILE}:1: audit_log: ("/tmp/a\\nb") contains a control character`,
+    ],
   ])("refuses %j", (text, message) => {
     expect(refusal(text)).toContain(message);
   });
