@@ -366,21 +366,16 @@ describe.skipIf(requireInCi(unavailable))("red team: hidden credentials", () => 
         expect(existsSync(marker)).toBe(false);
       });
 
-    // GAP: a glob in deny_read is accepted and taken literally: `~/secr*` hides a path named
-    // "secr*" and the real ~/secrets stays readable, silently. The profile path refuses
-    // glob_pattern entries (docs/sandbox.md); the settings file should too (file:line), or
-    // expand it. Repro: deny_read = ["~/secr*"]; execward run --config F -- cat ~/secrets/s.
-    it.fails("a glob in deny_read is refused or honoured, never silently ignored", async () => {
+    // Was a gap (fixed): a glob in deny_read was taken literally, hiding nothing, silently.
+    it("a glob in deny_read is refused or honoured, never silently ignored", async () => {
       const file = config(`[filesystem]\ndeny_read = ["~/secr*"]\n`);
       const result = await execward(readDenied, ["--config", file]);
       const refused = result.code !== 0 && result.stderr.includes(`${file}:2`);
       expect(refused || !result.stdout.includes("SECRET-denied"), result.stdout).toBe(true);
     });
 
-    // GAP: a NUL escape in a deny_read path passes validation and fails later in the sandbox
-    // setup ("cannot prepare the sandbox's cover ... (sandbox_unavailable)") without file:line.
-    // It does refuse to run (fails closed), but the issue asks for file:line on a bad value.
-    it.fails("a NUL byte in a deny_read path is refused with file:line", async () => {
+    // Was a gap (fixed): a NUL passed validation and failed later without file:line.
+    it("a NUL byte in a deny_read path is refused with file:line", async () => {
       const file = config(`[filesystem]\ndeny_read = ["~/secrets\\u0000x"]\n`);
       const result = await execward("true", ["--config", file]);
       expect(result.code).not.toBe(0);
