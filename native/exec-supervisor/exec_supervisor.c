@@ -643,29 +643,37 @@ static void read_server(void) {
 
 /*
  * One-way notices of the execs the fast path continues, for the audit log (--notices only).
- * Never blocking an exec: a notice is built after the exec was continued, sent with
- * MSG_DONTWAIT, and what the socket does not take waits in a bounded outbox (whole frames, sent
- * when the socket is writable); a notice that does not fit there is dropped and counted, and the
- * count goes out as a "dropped" frame when there is room again. Questions (ask_server) flush the
- * outbox first, so frames never interleave.
+ * Never blocking an exec: a notice is built after the exec was continued and queued in a bounded
+ * outbox (whole frames); the outbox is sent with MSG_DONTWAIT in batches, when it holds
+ * FLUSH_AT bytes or when no exec came for FLUSH_IDLE_MS (one wake-up of execward per batch, not
+ * per exec), and what the socket does not take waits until it is writable. A notice that does
+ * not fit is dropped and counted, and the count goes out as a "dropped" frame when there is room
+ * again. Questions (ask_server) flush the outbox first, so frames never interleave.
  *   notice   "notice" \0 pid \0 file \0 workdir \0 ("read" | "truncated") \0 argv[0] \0 ...
  *   dropped  "dropped" \0 count \0
  */
 #define NOTICE_ARGV_BYTES 4096
 #define OUTBOX_BYTES (256u << 10)
+#define FLUSH_AT (16u << 10)
+#define FLUSH_IDLE_MS 2
 
 static char outbox[OUTBOX_BYTES];
 static size_t outbox_len;
 static unsigned long notices_dropped;
+static int outbox_blocked; /* the socket refused part of the outbox: wait until it is writable */
 
 static int send_all(int fd, const char *p, size_t n);
 
 /* Sends what the socket takes now; the rest stays queued. */
 static void flush_outbox_now(void) {
+  outbox_blocked = 0;
   while (outbox_len > 0 && !server_gone) {
     ssize_t k = send(server_fd, outbox, outbox_len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR) continue;
-    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      outbox_blocked = 1;
+      return;
+    }
     if (k <= 0) {
       server_gone = 1;
       outbox_len = 0;
@@ -678,6 +686,7 @@ static void flush_outbox_now(void) {
 
 /* Before a question: the queued notices go first, whole (the question waits anyway). */
 static int flush_outbox_blocking(void) {
+  outbox_blocked = 0;
   if (outbox_len == 0) return 0;
   int rc = send_all(server_fd, outbox, outbox_len);
   outbox_len = 0;
@@ -748,24 +757,8 @@ static void notice_run(pid_t pid, const char *file, const char *workdir, struct 
   }
   uint32_t body = (uint32_t)(len - 4);
   memcpy(buf, &body, 4);
-  if (outbox_len == 0) {
-    /* The usual case: straight to the socket; only a part it did not take is queued. */
-    ssize_t k;
-    do {
-      k = send(server_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    } while (k < 0 && errno == EINTR);
-    if (k == (ssize_t)len) return;
-    if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      server_gone = 1;
-      return;
-    }
-    if (k < 0) k = 0;
-    /* A partial frame must go out whole before anything else: it always fits (outbox is empty). */
-    memcpy(outbox, buf + k, len - (size_t)k);
-    outbox_len = len - (size_t)k;
-    return;
-  }
   queue_frame(buf, len);
+  if (outbox_len >= FLUSH_AT && !outbox_blocked) flush_outbox_now();
 }
 
 /* ------------------------------------------------------------------ one exec */
@@ -873,13 +866,19 @@ static void judge(struct seccomp_notif *n) {
   if (!ask) {
     /* Nothing to ask. With --notices, what it runs is read first (argv changes with the exec). */
     int have_argv = 1;
-    if (notices) {
-      (void)cwd_of(&p);
-      if (!argv_read) have_argv = read_argv(pid, argv_addr, &args) == 0 && first_arg <= args.argc;
-    }
+    if (notices && !argv_read) have_argv = read_argv(pid, argv_addr, &args) == 0 && first_arg <= args.argc;
     close(p.root);
     continue_exec(id);
-    notice_run(pid, named, p.cwd, have_argv ? &args : NULL, first_arg);
+    if (notices) {
+      /* The working directory as the kernel names it (one readlink, not checked further). */
+      if (!p.cwd_read) {
+        char link[64];
+        snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+        ssize_t n = readlink(link, p.cwd, sizeof p.cwd - 1);
+        p.cwd[n > 0 && p.cwd[0] == '/' ? n : 0] = '\0';
+      }
+      notice_run(pid, named, p.cwd, have_argv ? &args : NULL, first_arg);
+    }
     return;
   }
   close(p.root);
@@ -1039,11 +1038,13 @@ int main(int argc, char **argv) {
 
   for (;;) {
     struct pollfd fds[3] = {{.fd = pidfd, .events = POLLIN},
-                            {.fd = server_gone ? -1 : server_fd, .events = POLLIN | (outbox_len > 0 ? POLLOUT : 0)},
+                            {.fd = server_gone ? -1 : server_fd, .events = POLLIN | (outbox_blocked ? POLLOUT : 0)},
                             {.fd = listener, .events = POLLIN}};
     /* While questions wait (a human may be asked), look every second for execs that died. */
     int waiting = listener >= 0 && any_pending();
-    int ready = poll(fds, 3, waiting ? 1000 : -1);
+    /* Queued notices go out once execs pause (or the socket can take them again). */
+    int timeout = outbox_len > 0 && !outbox_blocked ? FLUSH_IDLE_MS : waiting ? 1000 : -1;
+    int ready = poll(fds, 3, timeout);
     if (ready < 0) {
       if (errno == EINTR) continue;
       die("poll", errno);
@@ -1057,11 +1058,14 @@ int main(int argc, char **argv) {
       close(listener);
       listener = -1;
     }
-    if (fds[1].revents & POLLOUT) flush_outbox_now();
+    if ((fds[1].revents & POLLOUT) || (ready == 0 && outbox_len > 0 && !outbox_blocked)) flush_outbox_now();
     if (fds[1].revents & ~POLLOUT) read_server();
     if (fds[0].revents != 0) {
       int status;
-      if (waitpid(child, &status, 0) == child) exit_like(status);
+      if (waitpid(child, &status, 0) == child) {
+        if (!server_gone) (void)flush_outbox_blocking(); /* the last notices, before the end */
+        exit_like(status);
+      }
     }
   }
 }

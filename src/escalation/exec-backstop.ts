@@ -215,6 +215,11 @@ export class ExecBackstop {
     this.ownFd = -1;
   }
 
+  /** Reads what is waiting on the channel now (the supervisor's last notices, at the end). */
+  drain(): void {
+    if (!this.closed && this.ownFd >= 0) this.read();
+  }
+
   private read(): void {
     for (;;) {
       if (this.closed) return;

@@ -132,7 +132,7 @@ export function callAudit(session: ExecSession, call: number, command: string): 
     },
     backstopNotice: (notice) => {
       const now = performance.now();
-      if (seen.take(notice.file, notice.argv, now)) return;
+      if (seen.take(path.resolve(notice.file), notice.argv, now)) return;
       if (!backstopBudget.take(now)) return;
       session.audit({
         ...common(),

@@ -255,6 +255,9 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       reject(error);
     });
     child.once("close", (code, signal) => {
+      // What was sent before the end is read before the channels close (the last notices).
+      backstop?.drain();
+      server.drain();
       server.close();
       channel?.close();
       backstop?.close();
