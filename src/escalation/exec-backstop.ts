@@ -22,8 +22,9 @@
  * - Fast-path notices (only when the supervisor runs with --notices, i.e. an audit log is on):
  *   one-way reports of execs its C fast path continued, which nobody else may have seen (a static
  *   program's). They decide nothing; they are handed to `onNotice` for the audit log. The
- *   hook's own notices are read first (`beforeNotice`), so a record can be matched to the hook's
- *   notice of the same exec, which the hook sent before it made the system call.
+ *   hook's own notices are read first (`beforeNotice`, once per chunk received), so a record can
+ *   be matched to the hook's notice of the same exec, which the hook sent before it made the
+ *   system call (so before the chunk was received).
  *
  * Wire format: frames of u32 little-endian length + payload.
  *   supervisor -> here  id \0 pid \0 file \0 resolved \0 workdir \0 argv[0] \0 argv[1] \0 ...
@@ -236,6 +237,9 @@ export class ExecBackstop {
         this.close();
         return;
       }
+      // The hook's notices of the execs in this chunk were sent before it was received: read
+      // them once, before the first notice of the chunk is handed on.
+      let hookRead = false;
       this.buffered = Buffer.concat([this.buffered, message.data]);
       while (this.buffered.length >= 4) {
         const length = this.buffered.readUInt32LE(0);
@@ -256,7 +260,8 @@ export class ExecBackstop {
           if (notice === "malformed")
             this.options.onNoticesDropped?.(1, "a malformed notice from the exec supervisor");
           else {
-            this.options.beforeNotice?.();
+            if (!hookRead) this.options.beforeNotice?.();
+            hookRead = true;
             this.options.onNotice?.(notice);
           }
           continue;
