@@ -11,7 +11,8 @@
 //                        <= 2x a bare exec, i.e. plain bash's loop)
 //   sandboxed            the same fast-path loop in bwrap, kernel exec backstop off and on
 //                        (runs interleaved; budget: the backstop adds <= 100 us per exec), in
-//                        bash (hook + backstop) and in static busybox sh (backstop only)
+//                        bash (hook + backstop) and in static busybox sh (backstop only); and
+//                        on with its fast-path notices (what an audit log turns on), counted
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -92,6 +93,9 @@ async function timeIntercepted(
     stdio: "pipe",
     ...(sandbox === undefined ? {} : { sandbox, execBackstop: sandboxed.backstop }),
     ...(onNotice === undefined ? {} : { onNotice }),
+    ...(sandboxed?.onBackstopNotice === undefined
+      ? {}
+      : { onNotice: () => undefined, onBackstopNotice: sandboxed.onBackstopNotice }),
   });
   run.child.stdout.resume();
   run.child.stderr.resume();
@@ -101,8 +105,8 @@ async function timeIntercepted(
   return { ms, asked, cpu: childrenCpuMs() - cpuBefore };
 }
 
-/** Backstop off and on, run alternately (the machine's load drifts), medians of each. */
-async function sandboxedPair(shell, loop) {
+/** Backstop off, on, and on with notices, run alternately (the load drifts), fastest of each. */
+export async function sandboxedPair(shell, loop) {
   const launcher = new LinuxSandbox({
     init: nativePaths().sandboxInit,
     pathEnv: "/usr/bin:/bin",
@@ -115,15 +119,19 @@ async function sandboxedPair(shell, loop) {
   }
   const off = [];
   const on = [];
-  const cpu = { off: 0, on: 0 };
+  const noticed = [];
+  let notices = 0;
+  const cpu = { off: 0, on: 0, noticed: 0 };
   for (let i = 0; i < 7; i++) {
     for (const [backstop, into, key] of [
       [false, off, "off"],
       [true, on, "on"],
+      [true, noticed, "noticed"],
     ]) {
       const result = await timeIntercepted(shell, "preload", "computed", "run", loop, {
         launcher,
         backstop,
+        ...(key === "noticed" ? { onBackstopNotice: () => notices++ } : {}),
       });
       into.push(result.ms);
       cpu[key] += result.cpu / 7;
@@ -132,7 +140,25 @@ async function sandboxedPair(shell, loop) {
   await launcher.flush?.();
   // The fastest of each: the machine's load only ever adds time.
   const min = (values) => Math.min(...values);
-  return { off: min(off), on: min(on), cpuOff: cpu.off, cpuOn: cpu.on };
+  return {
+    off: min(off),
+    on: min(on),
+    noticed: min(noticed),
+    notices: notices / 7,
+    cpuOff: cpu.off,
+    cpuOn: cpu.on,
+    cpuNoticed: cpu.noticed,
+  };
+}
+
+export function reportSandboxed(name, pair) {
+  const perExec = (ms) => ((ms / EXECS) * 1000).toFixed(0);
+  console.log(
+    `  sandboxed, ${name}, fast path (fastest of 7, interleaved): backstop off ${pair.off.toFixed(0)} ms, on ${pair.on.toFixed(0)} ms: adds ${perExec(pair.on - pair.off)} us per exec  [budget <= 100 us]; CPU of the whole tree: off ${pair.cpuOff.toFixed(0)} ms, on ${pair.cpuOn.toFixed(0)} ms: adds ${perExec(pair.cpuOn - pair.cpuOff)} us per exec`,
+  );
+  console.log(
+    `  sandboxed, ${name}, backstop on with its fast-path notices (audit log; ${Math.round(pair.notices)} notices per run): ${pair.noticed.toFixed(0)} ms: adds ${perExec(pair.noticed - pair.off)} us per exec against off, ${perExec(pair.noticed - pair.on)} us against on without notices  [budget <= 100 us]; CPU of the tree ${pair.cpuNoticed.toFixed(0)} ms`,
+  );
 }
 
 async function median(times, fn) {
@@ -235,9 +261,7 @@ export async function runExecBench() {
       console.log(`  sandboxed: skipped (${pair.skipped})`);
       break;
     }
-    console.log(
-      `  sandboxed, ${name}, fast path (fastest of 7, interleaved): backstop off ${pair.off.toFixed(0)} ms, on ${pair.on.toFixed(0)} ms: adds ${(((pair.on - pair.off) / EXECS) * 1000).toFixed(0)} us per exec  [budget <= 100 us]; CPU of the whole tree: off ${pair.cpuOff.toFixed(0)} ms, on ${pair.cpuOn.toFixed(0)} ms: adds ${(((pair.cpuOn - pair.cpuOff) / EXECS) * 1000).toFixed(0)} us per exec`,
-    );
+    reportSandboxed(name, pair);
   }
   const upstream = fetchUpstream();
   if (upstream.bash !== undefined) {

@@ -4,7 +4,7 @@
  * hook does not see) stops in the kernel until this process, OUTSIDE the sandbox, judges it.
  *
  * Usage (set up by execward, never by hand):
- *   execward-exec-supervisor --server <fd> --listener-fd <n> [--ask </a/b/>] -- <bwrap> [args...]
+ *   execward-exec-supervisor --server <fd> --listener-fd <n> [--ask </a/b/>] [--notices] -- <bwrap> [args...]
  *
  * How (docs/exec-interception.md, "Kernel backstop"):
  *   1. It starts bwrap as its child (so every sandboxed process is its descendant: Yama's
@@ -23,7 +23,9 @@
  *      (5 levels), and the dynamic loader's program (escalate_loader.h).
  *   3. Fast path: when no name of the program is on the ask list (the one the hook gets in
  *      EXECWARD_ASK), the exec continues (SECCOMP_USER_NOTIF_FLAG_CONTINUE). A path that does
- *      not exist continues too: the kernel fails it the same way.
+ *      not exist continues too: the kernel fails it the same way. With --notices (an audit log is
+ *      on), each continued exec is then reported to the server in a one-way notice that never
+ *      blocks the exec (program as named, pid, workdir and argv as read; see notice_run).
  *   4. Otherwise it asks the escalation server on <fd> (a private socket: only this process and
  *      execward hold it) and waits without blocking other execs. Answers: continue, or deny:
  *      the syscall fails with EPERM and "Execution denied: <reason>" goes to the command's
@@ -37,6 +39,8 @@
  * Wire format on <fd> (stream): frames of u32 little-endian length + payload.
  *   request   id \0 pid \0 file \0 resolved \0 workdir \0 argv[0] \0 argv[1] \0 ...
  *   response  id \0 ("continue" | "deny") \0 message
+ *   notice    "notice" \0 pid \0 file \0 workdir \0 ("read" | "truncated") \0 argv[0] \0 ...
+ *   dropped   "dropped" \0 count \0       (notices the channel could not take)
  * Names are bytes (the server keeps non-UTF-8 losslessly); `resolved` may be empty.
  *
  * When bwrap ends, this exits the same way (its status, or its signal). When execward dies, this
@@ -79,6 +83,8 @@ static int listener = -1;
 static int server_gone;
 static pid_t init_pid = -1;
 static int init_exec_seen;
+static int notices; /* --notices: tell the server about each fast-path continue (audit log) */
+static int flush_outbox_blocking(void);
 
 struct pending {
   uint64_t notif_id;
@@ -542,7 +548,7 @@ static void ask_server(uint64_t id, pid_t pid, const char *file, const char *res
     deny(id, file, "too many execs are waiting for a decision");
     return;
   }
-  if (send_all(server_fd, frame, len) != 0) {
+  if (flush_outbox_blocking() != 0 || send_all(server_fd, frame, len) != 0) {
     server_gone = 1;
     for (int i = 0; i < MAX_PENDING; i++) {
       if (pending[i].used) {
@@ -570,7 +576,7 @@ static void withdraw_dead(void) {
     int n = snprintf(cancel + 4, sizeof cancel - 4, "cancel%c%llu%c", 0, (unsigned long long)id, 0);
     uint32_t body = (uint32_t)n;
     memcpy(cancel, &body, 4);
-    if (send_all(server_fd, cancel, 4 + (size_t)n) != 0) server_gone = 1;
+    if (flush_outbox_blocking() != 0 || send_all(server_fd, cancel, 4 + (size_t)n) != 0) server_gone = 1;
   }
 }
 
@@ -631,6 +637,128 @@ static void read_server(void) {
     memmove(inbox, inbox + 4 + body, inbox_len - 4 - body);
     inbox_len -= 4 + body;
   }
+}
+
+/* ------------------------------------------------------------------ fast-path notices */
+
+/*
+ * One-way notices of the execs the fast path continues, for the audit log (--notices only).
+ * Never blocking an exec: a notice is built after the exec was continued and queued in a bounded
+ * outbox (whole frames); the outbox is sent with MSG_DONTWAIT in batches, when it holds
+ * FLUSH_AT bytes or when no exec came for FLUSH_IDLE_MS (one wake-up of execward per batch, not
+ * per exec), and what the socket does not take waits until it is writable. A notice that does
+ * not fit is dropped and counted, and the count goes out as a "dropped" frame when there is room
+ * again. Questions (ask_server) flush the outbox first, so frames never interleave.
+ *   notice   "notice" \0 pid \0 file \0 workdir \0 ("read" | "truncated") \0 argv[0] \0 ...
+ *   dropped  "dropped" \0 count \0
+ */
+#define NOTICE_ARGV_BYTES 4096
+#define OUTBOX_BYTES (256u << 10)
+#define FLUSH_AT (16u << 10)
+#define FLUSH_IDLE_MS 2
+
+static char outbox[OUTBOX_BYTES];
+static size_t outbox_len;
+static unsigned long notices_dropped;
+static int outbox_blocked; /* the socket refused part of the outbox: wait until it is writable */
+
+static int send_all(int fd, const char *p, size_t n);
+
+/* Sends what the socket takes now; the rest stays queued. */
+static void flush_outbox_now(void) {
+  outbox_blocked = 0;
+  while (outbox_len > 0 && !server_gone) {
+    ssize_t k = send(server_fd, outbox, outbox_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      outbox_blocked = 1;
+      return;
+    }
+    if (k <= 0) {
+      server_gone = 1;
+      outbox_len = 0;
+      return;
+    }
+    memmove(outbox, outbox + k, outbox_len - (size_t)k);
+    outbox_len -= (size_t)k;
+  }
+}
+
+/* Before a question: the queued notices go first, whole (the question waits anyway). */
+static int flush_outbox_blocking(void) {
+  outbox_blocked = 0;
+  if (outbox_len == 0) return 0;
+  int rc = send_all(server_fd, outbox, outbox_len);
+  outbox_len = 0;
+  return rc;
+}
+
+static void queue_frame(const char *frame_bytes, size_t len) {
+  if (server_gone) return;
+  if (len > sizeof outbox - outbox_len) {
+    notices_dropped++;
+    return;
+  }
+  memcpy(outbox + outbox_len, frame_bytes, len);
+  outbox_len += len;
+}
+
+static void put_field(char *buf, size_t cap, size_t *len, const char *text, int *full) {
+  size_t k = strlen(text) + 1;
+  if (*full || *len + k > cap) {
+    *full = 1;
+    return;
+  }
+  memcpy(buf + *len, text, k);
+  *len += k;
+}
+
+/* After the exec was continued: tells the server (see above). argv: NULL when unreadable. */
+static void notice_run(pid_t pid, const char *file, const char *workdir, struct exec_args *a, int first_arg) {
+  if (!notices || server_gone) return;
+  if (notices_dropped > 0) {
+    char dropped[64];
+    int n = snprintf(dropped + 4, sizeof dropped - 4, "dropped%c%lu%c", 0, notices_dropped, 0);
+    uint32_t body = (uint32_t)n;
+    memcpy(dropped, &body, 4);
+    if (4 + (size_t)n <= sizeof outbox - outbox_len) {
+      notices_dropped = 0;
+      queue_frame(dropped, 4 + (size_t)n);
+    }
+  }
+  char buf[4 + 64 + 2 * PATH_MAX + NOTICE_ARGV_BYTES + 32];
+  size_t len = 4;
+  int full = 0;
+  char pid_text[24];
+  snprintf(pid_text, sizeof pid_text, "%d", (int)pid);
+  put_field(buf, sizeof buf, &len, "notice", &full);
+  put_field(buf, sizeof buf, &len, pid_text, &full);
+  put_field(buf, sizeof buf, &len, file, &full);
+  put_field(buf, sizeof buf, &len, workdir, &full);
+  size_t state_at = len;
+  put_field(buf, sizeof buf, &len, "truncated", &full); /* rewritten below when whole */
+  if (full) return;
+  size_t argv_start = len;
+  int truncated = a == NULL;
+  for (int i = first_arg; a != NULL && i < a->argc; i++) {
+    size_t k = strlen(a->argv[i]) + 1;
+    if (len - argv_start + k > NOTICE_ARGV_BYTES) {
+      truncated = 1;
+      break;
+    }
+    memcpy(buf + len, a->argv[i], k);
+    len += k;
+  }
+  if (!truncated) {
+    /* "read" is shorter than "truncated": move the argv down. */
+    memcpy(buf + state_at, "read", 5);
+    memmove(buf + state_at + 5, buf + argv_start, len - argv_start);
+    len -= argv_start - (state_at + 5);
+  }
+  uint32_t body = (uint32_t)(len - 4);
+  memcpy(buf, &body, 4);
+  queue_frame(buf, len);
+  if (outbox_len >= FLUSH_AT && !outbox_blocked) flush_outbox_now();
 }
 
 /* ------------------------------------------------------------------ one exec */
@@ -729,12 +857,31 @@ static void judge(struct seccomp_notif *n) {
   }
   if (fd >= 0) close(fd);
   if (found != MISSING && ask) (void)cwd_of(&p); /* the server needs it; read while root is open */
-  close(p.root);
-  if (found == MISSING || !ask) {
-    /* Nothing there (the kernel fails this exec itself: ENOENT, ENOTDIR), or nothing to ask. */
+  if (found == MISSING) {
+    /* Nothing there: the kernel fails this exec itself (ENOENT, ENOTDIR); nothing ran. */
+    close(p.root);
     continue_exec(id);
     return;
   }
+  if (!ask) {
+    /* Nothing to ask. With --notices, what it runs is read first (argv changes with the exec). */
+    int have_argv = 1;
+    if (notices && !argv_read) have_argv = read_argv(pid, argv_addr, &args) == 0 && first_arg <= args.argc;
+    close(p.root);
+    continue_exec(id);
+    if (notices) {
+      /* The working directory as the kernel names it (one readlink, not checked further). */
+      if (!p.cwd_read) {
+        char link[64];
+        snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+        ssize_t n = readlink(link, p.cwd, sizeof p.cwd - 1);
+        p.cwd[n > 0 && p.cwd[0] == '/' ? n : 0] = '\0';
+      }
+      notice_run(pid, named, p.cwd, have_argv ? &args : NULL, first_arg);
+    }
+    return;
+  }
+  close(p.root);
   if ((!argv_read && read_argv(pid, argv_addr, &args) != 0) || first_arg >= args.argc) {
     deny(id, named, "execward cannot read this exec's arguments");
     return;
@@ -825,10 +972,12 @@ int main(int argc, char **argv) {
       server_fd = parse_fd(argv[++i]);
     } else if (strcmp(argv[i], "--listener-fd") == 0 && i + 1 < argc) {
       listener_fd = parse_fd(argv[++i]);
+    } else if (strcmp(argv[i], "--notices") == 0) {
+      notices = 1;
     } else if (strcmp(argv[i], "--ask") == 0 && i + 1 < argc) {
       ask_list = argv[++i];
     } else {
-      die("usage: execward-exec-supervisor --server <fd> --listener-fd <n> [--ask <list>] -- <program> [args...]", 0);
+      die("usage: execward-exec-supervisor --server <fd> --listener-fd <n> [--ask <list>] [--notices] -- <program> [args...]", 0);
     }
   }
   if (i + 1 >= argc || server_fd < 0 || listener_fd < 0 || listener_fd == server_fd ||
@@ -889,11 +1038,13 @@ int main(int argc, char **argv) {
 
   for (;;) {
     struct pollfd fds[3] = {{.fd = pidfd, .events = POLLIN},
-                            {.fd = server_gone ? -1 : server_fd, .events = POLLIN},
+                            {.fd = server_gone ? -1 : server_fd, .events = POLLIN | (outbox_blocked ? POLLOUT : 0)},
                             {.fd = listener, .events = POLLIN}};
     /* While questions wait (a human may be asked), look every second for execs that died. */
     int waiting = listener >= 0 && any_pending();
-    int ready = poll(fds, 3, waiting ? 1000 : -1);
+    /* Queued notices go out once execs pause (or the socket can take them again). */
+    int timeout = outbox_len > 0 && !outbox_blocked ? FLUSH_IDLE_MS : waiting ? 1000 : -1;
+    int ready = poll(fds, 3, timeout);
     if (ready < 0) {
       if (errno == EINTR) continue;
       die("poll", errno);
@@ -907,10 +1058,14 @@ int main(int argc, char **argv) {
       close(listener);
       listener = -1;
     }
-    if (fds[1].revents != 0) read_server();
+    if ((fds[1].revents & POLLOUT) || (ready == 0 && outbox_len > 0 && !outbox_blocked)) flush_outbox_now();
+    if (fds[1].revents & ~POLLOUT) read_server();
     if (fds[0].revents != 0) {
       int status;
-      if (waitpid(child, &status, 0) == child) exit_like(status);
+      if (waitpid(child, &status, 0) == child) {
+        if (!server_gone) (void)flush_outbox_blocking(); /* the last notices, before the end */
+        exit_like(status);
+      }
     }
   }
 }

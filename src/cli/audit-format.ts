@@ -23,9 +23,14 @@ export function formatAuditRecord(record: AuditRecord, options: { time?: boolean
     record.rule === null
       ? ""
       : `  rule ${escapeForDisplay(`${record.rule.file}:${record.rule.line}`)}`;
-  const claim = record.reported_by === "sandbox" ? "  (claimed by the sandbox)" : "";
+  const claim =
+    record.reported_by === "sandbox"
+      ? "  (claimed by the sandbox)"
+      : record.reported_by === "backstop"
+        ? "  (seen by the backstop)"
+        : "";
   const why =
-    record.decision === "run" && record.reported_by === "sandbox"
+    record.decision === "run" && record.reported_by !== "server"
       ? ""
       : `  (${escapeForDisplay(record.reason)})`;
   return `${time}${decision} ${displayCommand(record.program, record.argv.slice(1))}${rule}${approval}${why}${claim}`;

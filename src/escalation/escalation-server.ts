@@ -117,6 +117,15 @@ export class EscalationServer {
     for (const session of this.sessions) session.end("the command finished");
   }
 
+  /**
+   * Reads what is waiting on the escalation socket now (handshakes, the hook's notices). The
+   * backstop calls it before it hands on a notice of its own, so the hook's notice of the same
+   * exec (sent before the system call) is always seen first.
+   */
+  drain(): void {
+    if (!this.closed && this.serverFd >= 0) this.acceptHandshakes();
+  }
+
   private acceptHandshakes(): void {
     const { addon } = this.options;
     for (;;) {

@@ -19,11 +19,19 @@
  * - An exec that dies while its question waits (the supervisor sends "cancel", id) aborts its
  *   decision: a pending prompt is withdrawn, as for a hook's requester that went away.
  * - Bad frames end the channel (the supervisor then denies every exec it would ask about).
+ * - Fast-path notices (only when the supervisor runs with --notices, i.e. an audit log is on):
+ *   one-way reports of execs its C fast path continued, which nobody else may have seen (a static
+ *   program's). They decide nothing; they are handed to `onNotice` for the audit log. The
+ *   hook's own notices are read first (`beforeNotice`, once per chunk received), so a record can
+ *   be matched to the hook's notice of the same exec, which the hook sent before it made the
+ *   system call (so before the chunk was received).
  *
  * Wire format: frames of u32 little-endian length + payload.
  *   supervisor -> here  id \0 pid \0 file \0 resolved \0 workdir \0 argv[0] \0 argv[1] \0 ...
  *   supervisor -> here  "cancel" \0 id \0     (that exec is gone)
  *   here -> supervisor  id \0 ("continue" | "deny") \0 message
+ *   supervisor -> here  "notice" \0 pid \0 file \0 workdir \0 ("read" | "truncated") \0 argv...
+ *   supervisor -> here  "dropped" \0 count \0   (notices its outbox could not take)
  */
 import path from "node:path";
 
@@ -42,6 +50,65 @@ export interface ExecBackstopOptions {
   readonly policy: EscalationPolicy;
   readonly recentRuns: RecentRuns;
   readonly log?: (message: string) => void;
+  /** Fast-path notices (audit log); absent: the supervisor is not asked for them. */
+  readonly onNotice?: (notice: BackstopNotice) => void;
+  /** Notices the supervisor dropped (its outbox was full), or a malformed notice (1). */
+  readonly onNoticesDropped?: (count: number, reason: string) => void;
+  /** Called before each notice is handed on: reads what the hook sent meanwhile. */
+  readonly beforeNotice?: () => void;
+}
+
+/**
+ * An exec the supervisor's fast path let through. `pid` (the kernel's, outside the sandbox's pid
+ * namespace) and `file` (the program as named, made absolute in the process's view) and
+ * `workdir` (resolved in its view, "" when unknown) are the supervisor's own reading; `argv` is
+ * what the process had in its memory when it was read (a thread could change it right after).
+ */
+export interface BackstopNotice {
+  readonly pid: number;
+  readonly file: string;
+  readonly workdir: string;
+  readonly argv: readonly string[];
+  /** argv was cut (at 4 KiB) or could not be read. */
+  readonly truncated: boolean;
+}
+
+/** A "notice" frame's payload; undefined for other payloads, "malformed" for a bad notice. */
+export function parseNotice(payload: Buffer): BackstopNotice | "malformed" | undefined {
+  if (!payload.subarray(0, 7).equals(Buffer.from("notice\0"))) return undefined;
+  const fields: string[] = [];
+  let start = 7;
+  for (let i = start; i < payload.length; i++) {
+    if (payload[i] === 0) {
+      fields.push(fromBytes(payload.subarray(start, i)));
+      start = i + 1;
+    }
+  }
+  const [pid, file, workdir, state, ...argv] = fields;
+  const pidNumber = Number(pid);
+  if (
+    start !== payload.length ||
+    !/^\d+$/.test(pid ?? "") ||
+    !Number.isSafeInteger(pidNumber) ||
+    pidNumber <= 0 ||
+    !path.isAbsolute(file ?? "") ||
+    (workdir !== "" && !path.isAbsolute(workdir ?? "")) ||
+    (state !== "read" && state !== "truncated")
+  )
+    return "malformed";
+  return {
+    pid: pidNumber,
+    file: file as string,
+    workdir: workdir as string,
+    argv,
+    truncated: state === "truncated",
+  };
+}
+
+/** The count of a "dropped" frame, or undefined for any other payload. */
+export function parseDropped(payload: Buffer): number | undefined {
+  const match = /^dropped\0(\d+)\0$/.exec(payload.toString("latin1"));
+  return match === null ? undefined : Number(match[1]);
 }
 
 export interface BackstopQuestion {
@@ -149,6 +216,11 @@ export class ExecBackstop {
     this.ownFd = -1;
   }
 
+  /** Reads what is waiting on the channel now (the supervisor's last notices, at the end). */
+  drain(): void {
+    if (!this.closed && this.ownFd >= 0) this.read();
+  }
+
   private read(): void {
     for (;;) {
       if (this.closed) return;
@@ -165,6 +237,9 @@ export class ExecBackstop {
         this.close();
         return;
       }
+      // The hook's notices of the execs in this chunk were sent before it was received: read
+      // them once, before the first notice of the chunk is handed on.
+      let hookRead = false;
       this.buffered = Buffer.concat([this.buffered, message.data]);
       while (this.buffered.length >= 4) {
         const length = this.buffered.readUInt32LE(0);
@@ -178,6 +253,25 @@ export class ExecBackstop {
         const cancelled = parseCancel(payload);
         if (cancelled !== undefined) {
           this.open.get(cancelled)?.abort();
+          continue;
+        }
+        const notice = parseNotice(payload);
+        if (notice !== undefined) {
+          if (notice === "malformed")
+            this.options.onNoticesDropped?.(1, "a malformed notice from the exec supervisor");
+          else {
+            if (!hookRead) this.options.beforeNotice?.();
+            hookRead = true;
+            this.options.onNotice?.(notice);
+          }
+          continue;
+        }
+        const dropped = parseDropped(payload);
+        if (dropped !== undefined) {
+          this.options.onNoticesDropped?.(
+            dropped,
+            "exec supervisor notices its channel could not take in time",
+          );
           continue;
         }
         const question = parseQuestion(Buffer.from(payload));

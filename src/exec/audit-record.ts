@@ -7,7 +7,10 @@
  * `sandbox` records are the hook's fast-path notices, sent from inside the sandbox, so every
  * field but `time`, `session` and `call` is the sandboxed process's claim (it can forge or
  * repeat them), and their `decision` is always `run` (inside the sandbox): a notice can never
- * record an escalation or a denial.
+ * record an escalation or a denial. `backstop` records are the kernel backstop's fast-path
+ * notices: execward's own supervisor, outside the sandbox, read them (pid from the kernel,
+ * program and workdir resolved in the process's view; argv as the process's memory held it at
+ * that moment), also always `run` inside the sandbox.
  */
 import type { ApprovalAnswer } from "../approval/approver.js";
 import type { RuleSource } from "../policy/index.js";
@@ -34,8 +37,11 @@ interface AuditCommon {
 export interface ExecAuditRecord extends AuditCommon {
   readonly kind: "exec";
   readonly decision: "run" | "escalate" | "deny";
-  /** `server`: the server's own decision. `sandbox`: the hook's fast-path notice (claims). */
-  readonly reported_by: "server" | "sandbox";
+  /**
+   * `server`: the server's own decision. `sandbox`: the hook's fast-path notice (claims).
+   * `backstop`: the kernel backstop's fast-path notice (read by execward's supervisor).
+   */
+  readonly reported_by: "server" | "sandbox" | "backstop";
   /** Absolute path of the program. */
   readonly program: string;
   readonly argv: readonly string[];
@@ -43,8 +49,10 @@ export interface ExecAuditRecord extends AuditCommon {
   readonly reason: string;
   readonly rule: RuleSource | null;
   readonly approval: AuditApproval | null;
-  /** A notice's argv was cut to fit one datagram. */
+  /** A notice's argv was cut to fit one datagram (backstop: at 4 KiB, or unreadable). */
   readonly truncated?: true;
+  /** Backstop records: the exec'ing process (thread) id as the kernel reports it, outside the sandbox. */
+  readonly pid?: number;
 }
 
 export interface NetworkAuditRecord extends AuditCommon {
@@ -77,6 +85,9 @@ export type AuditSink = (record: AuditRecord) => void;
 
 export const NOTICE_REASON =
   "fast path: no rule or heuristic names this program (reported by the hook inside the sandbox)";
+
+export const BACKSTOP_NOTICE_REASON =
+  "fast path: no rule or heuristic names this program (seen by execward's kernel exec backstop)";
 
 /** The audit line: one JSON object and a newline (control characters escaped by JSON). */
 export function auditLine(record: AuditRecord): string {

@@ -6,14 +6,22 @@
  * request and the policy's basis (`reported_by: "server"`); a hook notice is recorded as the
  * sandbox's claim (`reported_by: "sandbox"`, decision always `run`), within the call's notice
  * budget (excess dropped and counted); a malformed notice is counted, never logged verbatim.
+ * A kernel backstop notice (an exec its C fast path let through, read by execward's supervisor
+ * outside the sandbox) is recorded as `reported_by: "backstop"`, decision `run`, within its own
+ * budget (a flood of forged hook notices cannot crowd it out), unless the hook's side already
+ * recorded that exec (seen-execs.ts): each exec once.
  */
+import path from "node:path";
+
 import type { DecisionBasis } from "../escalation/rules-escalation-policy.js";
 import type { EscalationPolicy, ExecRequest } from "../escalation/escalation-policy.js";
+import type { BackstopNotice } from "../escalation/exec-backstop.js";
 import type { ExecNotice } from "../escalation/protocol.js";
 import type { NetworkDecisionRecord } from "../network/proxy-client-context.js";
-import { NOTICE_REASON } from "./audit-record.js";
+import { BACKSTOP_NOTICE_REASON, NOTICE_REASON } from "./audit-record.js";
 import type { ExecSession } from "./exec-session.js";
 import { NoticeBudget } from "./notice-budget.js";
+import { SeenExecs } from "./seen-execs.js";
 
 export interface CallAudit {
   /** Who answers this call's questions (named in network records). */
@@ -25,6 +33,9 @@ export interface CallAudit {
   readonly failures: (policy: EscalationPolicy) => EscalationPolicy;
   readonly exec: (request: ExecRequest, basis: DecisionBasis) => void;
   readonly notice: (notice: ExecNotice | undefined) => void;
+  readonly backstopNotice: (notice: BackstopNotice) => void;
+  /** Records left out before they reached here (the supervisor's full channel). */
+  readonly dropped: (count: number, reason: string) => void;
   readonly network: (decision: NetworkDecisionRecord) => void;
   /** The call ended: report what was dropped. */
   readonly end: () => void;
@@ -32,6 +43,8 @@ export interface CallAudit {
 
 export function callAudit(session: ExecSession, call: number, command: string): CallAudit {
   const budget = new NoticeBudget(performance.now());
+  const backstopBudget = new NoticeBudget(performance.now());
+  const seen = new SeenExecs();
   let malformed = 0;
   let via = "approver";
   const common = (): { time: string; session: string; call: number } => ({
@@ -39,7 +52,13 @@ export function callAudit(session: ExecSession, call: number, command: string): 
     session: session.id,
     call,
   });
+  const droppedRecord = (count: number, reason: string): void => {
+    session.audit({ ...common(), kind: "dropped", reported_by: "server", count, reason });
+  };
   const reportDropped = (): void => {
+    const backstopDropped = backstopBudget.takeDropped();
+    if (backstopDropped > 0)
+      droppedRecord(backstopDropped, "exec backstop notices over the call's budget");
     const dropped = budget.takeDropped();
     if (dropped > 0)
       session.audit({
@@ -62,6 +81,7 @@ export function callAudit(session: ExecSession, call: number, command: string): 
   };
   const exec = (request: ExecRequest, basis: DecisionBasis): void => {
     const decision = basis.decision;
+    if (decision.action === "run") seen.add(request.file, request.argv, performance.now());
     session.audit({
       ...common(),
       kind: "exec",
@@ -93,7 +113,9 @@ export function callAudit(session: ExecSession, call: number, command: string): 
         malformed++;
         return;
       }
-      if (!budget.take(performance.now())) return;
+      const now = performance.now();
+      seen.add(path.resolve(notice.workdir, notice.file), notice.argv, now);
+      if (!budget.take(now)) return;
       session.audit({
         ...common(),
         kind: "exec",
@@ -108,6 +130,26 @@ export function callAudit(session: ExecSession, call: number, command: string): 
         ...(notice.truncated === true ? { truncated: true as const } : {}),
       });
     },
+    backstopNotice: (notice) => {
+      const now = performance.now();
+      if (seen.take(path.resolve(notice.file), notice.argv, now)) return;
+      if (!backstopBudget.take(now)) return;
+      session.audit({
+        ...common(),
+        kind: "exec",
+        decision: "run",
+        reported_by: "backstop",
+        program: notice.file,
+        argv: notice.argv,
+        workdir: notice.workdir,
+        reason: BACKSTOP_NOTICE_REASON,
+        rule: null,
+        approval: null,
+        pid: notice.pid,
+        ...(notice.truncated ? { truncated: true as const } : {}),
+      });
+    },
+    dropped: droppedRecord,
     network: (decision) => {
       session.audit({
         ...common(),

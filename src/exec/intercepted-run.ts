@@ -16,7 +16,7 @@ import { escalationEnvFor } from "../escalation/escalated-env.js";
 import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
-import { ExecBackstop } from "../escalation/exec-backstop.js";
+import { ExecBackstop, type BackstopNotice } from "../escalation/exec-backstop.js";
 import type { NativeParts, NativePaths } from "../native/native-addon.js";
 import {
   ESCALATE_SOCKET_ENV,
@@ -77,6 +77,12 @@ export interface InterceptedRunOptions {
   readonly network?: { readonly proxy: NetworkProxy; readonly context: ProxyClientContext };
   /** The hook's fast-path notices (undefined: a malformed one); absent: dropped. */
   readonly onNotice?: (notice: ExecNotice | undefined) => void;
+  /**
+   * The kernel backstop's fast-path notices (execs its C fast path continued) and the count of
+   * those it dropped; absent: the supervisor sends none.
+   */
+  readonly onBackstopNotice?: (notice: BackstopNotice) => void;
+  readonly onBackstopDropped?: (count: number, reason: string) => void;
   /**
    * The kernel exec backstop (seccomp user notification, judged by execward-exec-supervisor) for
    * a sandboxed run; on by default. Without a sandbox there is none.
@@ -179,6 +185,12 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
         policy: options.policy,
         recentRuns: server.recentRuns,
         ...(options.log === undefined ? {} : { log: options.log }),
+        ...(options.onBackstopNotice === undefined
+          ? {}
+          : { onNotice: options.onBackstopNotice, beforeNotice: () => server.drain() }),
+        ...(options.onBackstopDropped === undefined
+          ? {}
+          : { onNoticesDropped: options.onBackstopDropped }),
       });
       while (stdio.length < BACKSTOP_SERVER_FD) stdio.push("ignore");
       stdio.push(backstop.start());
@@ -196,6 +208,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
               serverFd: BACKSTOP_SERVER_FD,
               listenerFd: BACKSTOP_LISTENER_FD,
               askList: options.askList,
+              notices: options.onBackstopNotice !== undefined,
             },
           }),
       ...(channel === undefined
@@ -242,6 +255,9 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       reject(error);
     });
     child.once("close", (code, signal) => {
+      // What was sent before the end is read before the channels close (the last notices).
+      backstop?.drain();
+      server.drain();
       server.close();
       channel?.close();
       backstop?.close();

@@ -160,7 +160,13 @@ export async function runToolCall(session: ExecSession, call: ToolCall): Promise
       sandbox,
       ...(network === undefined ? {} : { network }),
       ...(options.execWrapper === undefined ? {} : { execWrapper: options.execWrapper }),
-      ...(options.audit === undefined ? {} : { onNotice: audit.notice }),
+      ...(options.audit === undefined
+        ? {}
+        : {
+            onNotice: audit.notice,
+            onBackstopNotice: audit.backstopNotice,
+            onBackstopDropped: audit.dropped,
+          }),
     });
     runRef.run = run;
   } catch (error) {

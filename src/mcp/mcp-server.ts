@@ -237,12 +237,12 @@ const LEVELS: readonly LoggingLevel[] = [
   "emergency",
 ];
 
-/** A decision's log level: hook notices debug, runs info, escalations notice, denials warning. */
+/** A decision's log level: fast-path notices debug, runs info, escalations notice, denials warning. */
 function auditLevel(record: AuditRecord): LoggingLevel {
   if (record.kind === "dropped") return "warning";
   if (record.decision === "deny") return "warning";
   if (record.decision === "escalate") return "notice";
-  return record.reported_by === "sandbox" ? "debug" : "info";
+  return record.reported_by === "server" ? "info" : "debug";
 }
 
 function toolError(message: string): CallToolResult {

@@ -15,6 +15,8 @@ export interface ExecBackstopPlan {
   readonly listenerFd: number;
   /** The hook's ask list; undefined: ask about every exec. */
   readonly askList: string | undefined;
+  /** Report each exec the fast path continues (one-way notices, for the audit log). */
+  readonly notices?: boolean;
 }
 
 export function planSupervisedLaunch(
@@ -31,6 +33,7 @@ export function planSupervisedLaunch(
       "--listener-fd",
       String(plan.listenerFd),
       ...(plan.askList === undefined ? [] : ["--ask", plan.askList]),
+      ...(plan.notices === true ? ["--notices"] : []),
       "--",
       bwrap,
       ...bwrapArgs,
