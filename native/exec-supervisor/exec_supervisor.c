@@ -68,6 +68,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/escalate_ask_list.h"
 #include "../common/escalate_loader.h"
 
 #define FAILURE_EXIT_STATUS 126
@@ -202,25 +203,6 @@ static int read_argv(pid_t mem, uint64_t addr, struct exec_args *a) {
 }
 
 /* ------------------------------------------------------------------ resolving in its view */
-
-static const char *base_of(const char *path) {
-  const char *base = path;
-  for (const char *p = path; *p != '\0'; p++) {
-    if (*p == '/' && p[1] != '\0') base = p + 1;
-  }
-  return base;
-}
-
-static int listed(const char *name) {
-  size_t n = 0;
-  while (name[n] != '\0' && name[n] != '/') n++;
-  if (n == 0) return 0;
-  for (const char *p = ask_list; *p != '\0'; p++) {
-    if (*p != '/') continue;
-    if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '/') return 1;
-  }
-  return 0;
-}
 
 static int anonymous_name(const char *name) {
   size_t n = strlen(name);
@@ -456,7 +438,7 @@ static int read_shebang(int fd, char *out, size_t size) {
 static int must_ask(struct process *p, int fd, const char *named, char *canonical, size_t canonical_size) {
   fd_link(fd, canonical, canonical_size);
   if (ask_list == NULL || canonical[0] == '\0' || anonymous_name(canonical)) return 1;
-  if (listed(base_of(named)) || listed(base_of(canonical))) return 1;
+  if (ew_ask_listed(ask_list, ew_base_name(named)) || ew_ask_listed(ask_list, ew_base_name(canonical))) return 1;
   int current = fd;
   int ask = 0;
   for (int level = 0;; level++) {
@@ -466,7 +448,7 @@ static int must_ask(struct process *p, int fd, const char *named, char *canonica
       ask = found < 0;
       break;
     }
-    if (level == MAX_INTERPRETERS || listed(base_of(interpreter))) {
+    if (level == MAX_INTERPRETERS || ew_ask_listed(ask_list, ew_base_name(interpreter))) {
       ask = 1;
       break;
     }
@@ -484,7 +466,7 @@ static int must_ask(struct process *p, int fd, const char *named, char *canonica
     current = next;
     char resolved[PATH_MAX];
     fd_link(current, resolved, sizeof resolved);
-    if (resolved[0] == '\0' || listed(base_of(resolved))) {
+    if (resolved[0] == '\0' || ew_ask_listed(ask_list, ew_base_name(resolved))) {
       ask = 1;
       break;
     }
@@ -827,7 +809,7 @@ static void judge(struct seccomp_notif *n) {
   int ask = 1;
   for (int depth = 0; found == FOUND; depth++) {
     ask = must_ask(&p, fd, named, canonical, sizeof canonical);
-    if (!ew_is_loader_name(base_of(named)) && !ew_is_loader_name(base_of(canonical))) break;
+    if (!ew_is_loader_name(ew_base_name(named)) && !ew_is_loader_name(ew_base_name(canonical))) break;
     if (!argv_read && read_argv(pid, argv_addr, &args) != 0) {
       found = UNRESOLVABLE;
       break;
@@ -867,18 +849,19 @@ static void judge(struct seccomp_notif *n) {
     /* Nothing to ask. With --notices, what it runs is read first (argv changes with the exec). */
     int have_argv = 1;
     if (notices && !argv_read) have_argv = read_argv(pid, argv_addr, &args) == 0 && first_arg <= args.argc;
+    /*
+     * The working directory as the kernel names it (one readlink, not checked further), read while
+     * the process still waits in execve: once continued, a short program may be gone before it.
+     */
+    if (notices && !p.cwd_read) {
+      char link[64];
+      snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
+      ssize_t n = readlink(link, p.cwd, sizeof p.cwd - 1);
+      p.cwd[n > 0 && p.cwd[0] == '/' ? n : 0] = '\0';
+    }
     close(p.root);
     continue_exec(id);
-    if (notices) {
-      /* The working directory as the kernel names it (one readlink, not checked further). */
-      if (!p.cwd_read) {
-        char link[64];
-        snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-        ssize_t n = readlink(link, p.cwd, sizeof p.cwd - 1);
-        p.cwd[n > 0 && p.cwd[0] == '/' ? n : 0] = '\0';
-      }
-      notice_run(pid, named, p.cwd, have_argv ? &args : NULL, first_arg);
-    }
+    if (notices) notice_run(pid, named, p.cwd, have_argv ? &args : NULL, first_arg);
     return;
   }
   close(p.root);
