@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "escalated_spawn.h"
+#include "napi_errors.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -70,19 +71,6 @@ struct spawn_plan {
   /** The soft descriptor limit, for the close-on-exec fallback without close_range(2). */
   int nofile;
 };
-
-static napi_value throw_code(napi_env env, const char *what, int err) {
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value code, msg, error;
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name != NULL ? name : "EIO", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_set_named_property(env, error, "code", code);
-  napi_throw(env, error);
-  return NULL;
-}
 
 /* ---- the child: raw system calls only ---- */
 
@@ -202,7 +190,7 @@ static char **get_strings(napi_env env, napi_value value, const char *name) {
   }
   char **list = calloc((size_t)length + 1, sizeof *list);
   if (list == NULL) {
-    throw_code(env, "spawnEscalated", ENOMEM);
+    ew_throw_errno(env, "spawnEscalated", ENOMEM);
     return NULL;
   }
   for (uint32_t i = 0; i < length; i++) {
@@ -271,7 +259,7 @@ napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
   plan.envp = plan.argv == NULL ? NULL : get_strings(env, args[5], "spawnEscalated: env is an array of strings");
   char *stack = plan.envp == NULL ? NULL : malloc(CHILD_STACK);
   napi_value result = NULL;
-  if (plan.envp != NULL && stack == NULL) throw_code(env, "spawnEscalated", ENOMEM);
+  if (plan.envp != NULL && stack == NULL) ew_throw_errno(env, "spawnEscalated", ENOMEM);
   if (stack != NULL) {
     sigset_t all, old;
     sigfillset(&all);
@@ -283,7 +271,7 @@ napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
     int err = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
-      throw_code(env, "spawnEscalated: clone (needs Linux 5.4 or later)", err);
+      ew_throw_errno(env, "spawnEscalated: clone (needs Linux 5.4 or later)", err);
     } else {
       napi_value pid_value, pidfd_value;
       napi_create_object(env, &result);
@@ -312,7 +300,7 @@ napi_value escalated_reap_js(napi_env env, napi_callback_info info) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) != 0) {
-    return throw_code(env, "reapEscalated: waitid", errno);
+    return ew_throw_errno(env, "reapEscalated: waitid", errno);
   }
   napi_value result, code, signal;
   if (si.si_pid == 0) {

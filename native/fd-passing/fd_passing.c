@@ -49,21 +49,9 @@
 
 #include "escalated_spawn.h"
 #include "fd_relay.h"
+#include "napi_errors.h"
 
 #define MAX_FDS 16
-
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char message[256];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value code, msg, error;
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name != NULL ? name : "EIO", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, code, msg, &error);
-  napi_set_named_property(env, error, "code", code);
-  napi_throw(env, error);
-  return NULL;
-}
 
 static napi_value throw_type(napi_env env, const char *message) {
   napi_throw_type_error(env, NULL, message);
@@ -84,7 +72,7 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   }
   int fds[2];
   if (socketpair(AF_UNIX, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0, fds) != 0) {
-    return throw_errno(env, "socketpair", errno);
+    return ew_throw_errno(env, "socketpair", errno);
   }
   napi_value result, a, b;
   napi_create_array_with_length(env, 2, &result);
@@ -102,7 +90,7 @@ static napi_value js_set_non_blocking(napi_env env, napi_callback_info info) {
   int fd;
   if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "setNonBlocking(fd)");
   int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return throw_errno(env, "fcntl", errno);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return ew_throw_errno(env, "fcntl", errno);
   return NULL;
 }
 
@@ -112,7 +100,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int fd;
   if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "close(fd)");
-  if (close(fd) != 0 && errno != EINTR) return throw_errno(env, "close", errno);
+  if (close(fd) != 0 && errno != EINTR) return ew_throw_errno(env, "close", errno);
   return NULL;
 }
 
@@ -125,7 +113,7 @@ static napi_value js_peer_pid(napi_env env, napi_callback_info info) {
   if (argc < 1 || !get_fd(env, argv[0], &fd)) return throw_type(env, "peerPid(fd)");
   struct ucred cred;
   socklen_t length = sizeof cred;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return throw_errno(env, "getsockopt", errno);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return ew_throw_errno(env, "getsockopt", errno);
   napi_value result;
   napi_create_int32(env, cred.pid, &result);
   return result;
@@ -147,7 +135,7 @@ static napi_value js_open_at2(napi_env env, napi_callback_info info) {
     return throw_type(env, "openAt2(dirfd, path: Buffer, flags, resolve)");
   }
   if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) {
-    return throw_errno(env, "openat2", length == 0 ? ENOENT : length >= PATH_MAX ? ENAMETOOLONG : EINVAL);
+    return ew_throw_errno(env, "openat2", length == 0 ? ENOENT : length >= PATH_MAX ? ENAMETOOLONG : EINVAL);
   }
   char path[PATH_MAX];
   memcpy(path, data, length);
@@ -160,7 +148,7 @@ static napi_value js_open_at2(napi_env env, napi_callback_info info) {
   do {
     fd = syscall(SYS_openat2, dirfd == -100 ? AT_FDCWD : dirfd, path, &how, sizeof how);
   } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  if (fd < 0) return throw_errno(env, "openat2", errno);
+  if (fd < 0) return ew_throw_errno(env, "openat2", errno);
   napi_value result;
   napi_create_int32(env, (int)fd, &result);
   return result;
@@ -179,7 +167,7 @@ static napi_value js_try_lock(napi_env env, napi_callback_info info) {
   do {
     rc = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
   } while (rc != 0 && errno == EINTR);
-  if (rc != 0 && errno != EWOULDBLOCK) return throw_errno(env, "flock", errno);
+  if (rc != 0 && errno != EWOULDBLOCK) return ew_throw_errno(env, "flock", errno);
   napi_value result;
   napi_get_boolean(env, rc == 0, &result);
   return result;
@@ -217,7 +205,7 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
       napi_get_null(env, &null_value);
       return null_value;
     }
-    return throw_errno(env, "recvmsg", errno);
+    return ew_throw_errno(env, "recvmsg", errno);
   }
   int received[MAX_FDS * 2];
   size_t count = 0;
@@ -229,7 +217,7 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   }
   if (msg.msg_flags & MSG_CTRUNC) {
     for (size_t i = 0; i < count; i++) close(received[i]);
-    return throw_errno(env, "recvmsg: too many descriptors (control data truncated)", EMSGSIZE);
+    return ew_throw_errno(env, "recvmsg: too many descriptors (control data truncated)", EMSGSIZE);
   }
   napi_value result, fds, slice, length;
   napi_create_object(env, &result);
@@ -271,7 +259,7 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
     napi_is_array(env, argv[2], &is_array);
     if (is_array) {
       napi_get_array_length(env, argv[2], &count);
-      if (count > MAX_FDS) return throw_errno(env, "sendmsg: too many descriptors", EINVAL);
+      if (count > MAX_FDS) return ew_throw_errno(env, "sendmsg: too many descriptors", EINVAL);
       for (uint32_t i = 0; i < count; i++) {
         napi_value v;
         napi_get_element(env, argv[2], i, &v);
@@ -303,7 +291,7 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) n = 0;
-    else return throw_errno(env, "sendmsg", errno);
+    else return ew_throw_errno(env, "sendmsg", errno);
   }
   napi_value result;
   napi_create_int64(env, (int64_t)n, &result);
@@ -381,7 +369,7 @@ static napi_value watcher_start(napi_env env, napi_callback_info info) {
   if (argc >= 2) napi_get_value_bool(env, argv[1], &writable);
   int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
   int rc = events == 0 ? uv_poll_stop(&w->poll) : uv_poll_start(&w->poll, events, on_poll);
-  if (rc != 0) return throw_errno(env, "uv_poll_start", -rc);
+  if (rc != 0) return ew_throw_errno(env, "uv_poll_start", -rc);
   return NULL;
 }
 
@@ -413,11 +401,11 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
   watcher_t *w = calloc(1, sizeof *w);
-  if (w == NULL) return throw_errno(env, "watch", ENOMEM);
+  if (w == NULL) return ew_throw_errno(env, "watch", ENOMEM);
   int rc = uv_poll_init(loop, &w->poll, fd);
   if (rc != 0) {
     free(w);
-    return throw_errno(env, "uv_poll_init", -rc);
+    return ew_throw_errno(env, "uv_poll_init", -rc);
   }
   w->poll.data = w;
   w->env = env;
