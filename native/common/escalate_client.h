@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* Hidden: the hook is loaded into every program, whose own symbols must not interpose ours. */
+#pragma GCC visibility push(hidden)
+
 typedef enum {
   EW_ACTION_RUN,
   EW_ACTION_ESCALATE,
@@ -92,5 +95,7 @@ void ew_write_stderr(const char *a, const char *b, const char *c, const char *d)
 void ew_copy(char *dst, size_t size, const char *src);
 void ew_append(char *dst, size_t size, const char *src);
 void ew_append_int(char *dst, size_t size, long value);
+
+#pragma GCC visibility pop
 
 #endif

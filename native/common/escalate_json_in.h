@@ -7,10 +7,15 @@
 #include "escalate_client.h"
 #include "escalate_internal.h"
 
+/* Hidden: the hook is loaded into every program, whose own symbols must not interpose ours. */
+#pragma GCC visibility push(hidden)
+
 /* {"action":"Run"} | {"action":"Escalate"} | {"action":{"Deny":{"reason":string|null}}} */
 EW_INTERNAL int ew_parse_response(const char *json, size_t length, ew_decision_t *out);
 
 /* {"exit_code":N[,"signal":S]} */
 EW_INTERNAL int ew_parse_result(const char *json, size_t length, int *exit_code, int *signal);
+
+#pragma GCC visibility pop
 
 #endif

@@ -7,6 +7,9 @@
 
 #include "escalate_internal.h"
 
+/* Hidden: the hook is loaded into every program, whose own symbols must not interpose ours. */
+#pragma GCC visibility push(hidden)
+
 /*
  * The request is written into the stream socket before the handshake hands the socket's other
  * end to the server, as far as the socket buffer takes it: the server then finds the whole
@@ -32,5 +35,7 @@ EW_INTERNAL void ew_writer_flush(writer_t *w);
 EW_INTERNAL void ew_writer_bytes(writer_t *w, const char *p, size_t n);
 EW_INTERNAL void ew_writer_request(writer_t *w, const char *file, const char *resolved, char *const argv[],
                                    char *const envp[], const char *workdir);
+
+#pragma GCC visibility pop
 
 #endif

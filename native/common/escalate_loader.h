@@ -6,6 +6,9 @@
 #ifndef EXECWARD_ESCALATE_LOADER_H
 #define EXECWARD_ESCALATE_LOADER_H
 
+/* Hidden: the hook is loaded into every program, whose own symbols must not interpose ours. */
+#pragma GCC visibility push(hidden)
+
 /* Not the loader, or the loader with no program to run (it prints its usage). */
 #define EW_LOADER_NONE 0
 /* The loader with an option execward does not know: what it would run cannot be told. */
@@ -21,5 +24,7 @@ int ew_is_loader_name(const char *base);
  * EW_LOADER_UNKNOWN, or the index in argv of the program the loader would run (>= 1).
  */
 int ew_loader_program(const char *path, const char *resolved, char *const argv[]);
+
+#pragma GCC visibility pop
 
 #endif

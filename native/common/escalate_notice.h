@@ -10,6 +10,9 @@
 
 #include "escalate_internal.h"
 
+/* Hidden: the hook is loaded into every program, whose own symbols must not interpose ours. */
+#pragma GCC visibility push(hidden)
+
 /* First byte of a notice datagram (a handshake's is 0x00 and carries a descriptor). */
 #define EW_NOTICE_BYTE 0x01
 /* Largest notice datagram: longer argv lists are cut and marked "truncated". */
@@ -21,5 +24,7 @@
  * Async-signal-safe: one stack buffer, raw syscalls.
  */
 EW_INTERNAL void ew_notice_run(int dgram_fd, const char *file, char *const argv[]);
+
+#pragma GCC visibility pop
 
 #endif

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "../common/escalate_client.h"
+#include "../common/escalate_ask_list.h"
 #include "../common/escalate_loader.h"
 #include "../common/escalate_notice.h"
 #include "../common/escalate_protocol.h"
@@ -224,25 +225,6 @@ static void free_env(env_t *env) {
 
 /* ------------------------------------------------------------------ decisions */
 
-static const char *base_name(const char *path) {
-  const char *base = path;
-  for (const char *p = path; *p != '\0'; p++) {
-    if (*p == '/' && p[1] != '\0') base = p + 1;
-  }
-  return base;
-}
-
-static int listed(const char *name) {
-  size_t n = 0;
-  while (name[n] != '\0' && name[n] != '/') n++;
-  if (n == 0) return 0;
-  for (const char *p = ask_list; *p != '\0'; p++) {
-    if (*p != '/') continue;
-    if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '/') return 1;
-  }
-  return 0;
-}
-
 /*
  * Whether the server must be asked about `path`: EXECWARD_ASK lists the names that matter, and
  * every name the program really has counts (the name used, its canonical path, each #!
@@ -251,9 +233,9 @@ static int listed(const char *name) {
  */
 static int must_ask(const char *path, const ew_resolution_t *res) {
   if (ask_list == NULL || !res->resolved_ok || res->anonymous || res->unreadable || res->truncated) return 1;
-  if (listed(base_name(path)) || listed(base_name(res->resolved))) return 1;
+  if (ew_ask_listed(ask_list, ew_base_name(path)) || ew_ask_listed(ask_list, ew_base_name(res->resolved))) return 1;
   for (int i = 0; i < res->interpreters; i++) {
-    if (listed(res->interpreter_base[i]) || listed(res->interpreter_resolved_base[i])) return 1;
+    if (ew_ask_listed(ask_list, res->interpreter_base[i]) || ew_ask_listed(ask_list, res->interpreter_resolved_base[i])) return 1;
     if (res->interpreter_resolved_base[i][0] == '\0') return 1;
   }
   return 0;
