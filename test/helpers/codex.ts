@@ -9,18 +9,11 @@
  * network namespace), for a visible skip; CI sets CI=true and must not skip.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
+import { fetchPackedPackage } from "./npm-pack-cache.js";
 import { CLI_PATH, REPO_ROOT } from "./paths.js";
 
 export const CODEX_VERSION = "0.169.0";
@@ -37,27 +30,7 @@ const UNSHARE = process.getuid?.() === 0 ? ["unshare", "-n"] : ["unshare", "-rn"
 function fetchCodex(): string | undefined {
   if (process.platform !== "linux" || process.arch !== "x64")
     return `the Codex package used here is for linux-x64 (this is ${process.platform}-${process.arch})`;
-  if (existsSync(CODEX_BIN)) return undefined;
-  // Fetched and unpacked aside, then moved into place whole: an interrupted run leaves no
-  // half-unpacked binary behind for the next one to trust.
-  mkdirSync(CACHE, { recursive: true });
-  const staging = mkdtempSync(path.join(CACHE, "fetch-"));
-  try {
-    const pack = spawnSync(
-      "npm",
-      ["pack", PACKAGE, "--silent", "--fetch-retries=1", "--pack-destination", staging],
-      { cwd: staging, encoding: "utf8", timeout: 10 * 60_000 },
-    );
-    const tarball = pack.stdout.trim().split("\n").at(-1);
-    if (pack.status !== 0 || tarball === undefined || tarball === "")
-      return `could not fetch ${PACKAGE} with npm pack: ${(pack.stderr || String(pack.error)).trim().slice(-300)}`;
-    const untar = spawnSync("tar", ["xzf", tarball], { cwd: staging, encoding: "utf8" });
-    if (untar.status !== 0) return `could not unpack ${tarball}: ${untar.stderr.trim()}`;
-    renameSync(path.join(staging, "package"), path.join(CACHE, "package"));
-    return existsSync(CODEX_BIN) ? undefined : `${PACKAGE} has no ${CODEX_BIN}`;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  return fetchPackedPackage(PACKAGE, CACHE, () => existsSync(CODEX_BIN), CODEX_BIN);
 }
 
 function probeNetworkNamespace(): string | undefined {
