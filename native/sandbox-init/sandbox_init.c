@@ -161,14 +161,19 @@ static void fail(const char *what, int err) {
   _exit(FAILURE_EXIT_STATUS);
 }
 
+/* A filter's prologue: a system call of another architecture kills the process. */
+static void only_native_arch(struct program *p) {
+  load(p, offsetof(struct seccomp_data, arch));
+  unsigned short native_arch = begin_if(p, BPF_JEQ, EW_AUDIT_ARCH);
+  unsigned short skip_kill = emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
+  end_if(p, native_arch);
+  ret(p, SECCOMP_RET_KILL_PROCESS);
+  p->ins[skip_kill].k = (unsigned)(p->len - skip_kill - 1);
+}
+
 static void install_filter(void) {
   struct program p = {.len = 0};
-  load(&p, offsetof(struct seccomp_data, arch));
-  unsigned short native_arch = begin_if(&p, BPF_JEQ, EW_AUDIT_ARCH);
-  unsigned short skip_kill = emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
-  end_if(&p, native_arch);
-  ret(&p, SECCOMP_RET_KILL_PROCESS);
-  p.ins[skip_kill].k = (unsigned)(p.len - skip_kill - 1);
+  only_native_arch(&p);
 
   load(&p, offsetof(struct seccomp_data, nr));
 #if defined(__x86_64__)
@@ -217,12 +222,7 @@ static void install_filter(void) {
  */
 static void install_exec_backstop(int channel) {
   struct program p = {.len = 0};
-  load(&p, offsetof(struct seccomp_data, arch));
-  unsigned short native_arch = begin_if(&p, BPF_JEQ, EW_AUDIT_ARCH);
-  unsigned short skip_kill = emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0));
-  end_if(&p, native_arch);
-  ret(&p, SECCOMP_RET_KILL_PROCESS);
-  p.ins[skip_kill].k = (unsigned)(p.len - skip_kill - 1);
+  only_native_arch(&p);
   load(&p, offsetof(struct seccomp_data, nr));
   unsigned short is_execve = begin_if(&p, BPF_JEQ, __NR_execve);
   ret(&p, SECCOMP_RET_USER_NOTIF);
