@@ -132,7 +132,8 @@ static void w_string_n(writer_t *w, const char *s, size_t n) {
 static int is_protocol_variable(const char *entry) {
   return ew_env_entry_is(entry, EW_ESCALATE_SOCKET_ENV) || ew_env_entry_is(entry, EW_EXEC_WRAPPER_ENV) ||
          ew_env_entry_is(entry, EW_LEGACY_BASH_EXEC_WRAPPER_ENV) || ew_env_entry_is(entry, EW_HOOK_LIBRARY_ENV) ||
-         ew_env_entry_is(entry, EW_HOOK_WRAPPER_ENV) || ew_env_entry_is(entry, EW_HOOK_ASK_ENV);
+         ew_env_entry_is(entry, EW_HOOK_WRAPPER_ENV) || ew_env_entry_is(entry, EW_HOOK_ASK_ENV) ||
+         ew_env_entry_is(entry, EW_HOOK_NOTICES_ENV);
 }
 
 void ew_writer_request(writer_t *w, const char *file, const char *resolved, char *const argv[], char *const envp[],

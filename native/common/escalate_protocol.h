@@ -12,6 +12,8 @@
 #define EW_HOOK_LIBRARY_ENV "EXECWARD_HOOK"
 #define EW_HOOK_WRAPPER_ENV "EXECWARD_WRAPPER"
 #define EW_HOOK_ASK_ENV "EXECWARD_ASK"
+/* "1": the hook sends a fast-path notice per exec (someone records them: an audit log). */
+#define EW_HOOK_NOTICES_ENV "EXECWARD_HOOK_NOTICES"
 
 #define EW_MAX_FRAME_BYTES (16 * 1024 * 1024)
 #define EW_MAX_FDS_PER_MESSAGE 16

@@ -74,6 +74,8 @@ static char hook_entry[VALUE_BYTES + 32];
 static char wrapper_entry[VALUE_BYTES + 32];
 static char *ask_entry;
 static char ask_storage[ASK_BYTES];
+/* EW_HOOK_NOTICES_ENV "=1" when fast-path notices are wanted (an audit log records them), else NULL. */
+static char *notices_entry;
 static int initialized;
 /* The escalation socket's descriptor in this process (moved to >= ESCALATION_FD_FLOOR). */
 static int escalation_fd = -1;
@@ -120,6 +122,7 @@ __attribute__((constructor)) static void hook_init(void) {
   const char *wrapper = getenv(EW_HOOK_WRAPPER_ENV);
   const char *socket = getenv(EW_ESCALATE_SOCKET_ENV);
   const char *ask = getenv(EW_HOOK_ASK_ENV);
+  const char *notices = getenv(EW_HOOK_NOTICES_ENV);
   if (hook == NULL || wrapper == NULL || socket == NULL || ew_strlen(hook) >= VALUE_BYTES ||
       ew_strlen(wrapper) >= VALUE_BYTES || ew_parse_fd(socket) < 0) {
     return; /* not initialized: every exec fails closed with a message */
@@ -152,6 +155,7 @@ __attribute__((constructor)) static void hook_init(void) {
     ew_append(ask_entry, sizeof ask_storage, ask);
     ask_list = ask_entry + sizeof(EW_HOOK_ASK_ENV "=") - 1;
   }
+  if (notices != NULL && ew_streq(notices, "1")) notices_entry = (char *)EW_HOOK_NOTICES_ENV "=1";
   initialized = 1;
 }
 
@@ -205,7 +209,7 @@ static int build_env(char *const envp[], char **slots, env_t *out) {
     const char *e = envp[i];
     if (ew_env_entry_is(e, "LD_PRELOAD") || ew_env_entry_is(e, EW_ESCALATE_SOCKET_ENV) ||
         ew_env_entry_is(e, EW_HOOK_LIBRARY_ENV) || ew_env_entry_is(e, EW_HOOK_WRAPPER_ENV) ||
-        ew_env_entry_is(e, EW_HOOK_ASK_ENV)) {
+        ew_env_entry_is(e, EW_HOOK_ASK_ENV) || ew_env_entry_is(e, EW_HOOK_NOTICES_ENV)) {
       continue;
     }
     out->envp[n++] = (char *)e;
@@ -215,6 +219,7 @@ static int build_env(char *const envp[], char **slots, env_t *out) {
   out->envp[n++] = hook_entry;
   out->envp[n++] = wrapper_entry;
   if (ask_entry != NULL) out->envp[n++] = ask_entry;
+  if (notices_entry != NULL) out->envp[n++] = notices_entry;
   out->envp[n] = NULL;
   return 0;
 }
@@ -281,7 +286,8 @@ static ew_action_t decide(const char *display, const char *target, char *const a
     if (res->fd >= 0) close(res->fd);
   }
   if (!must_ask(display, res)) {
-    ew_notice_run(escalation_fd, display, argv); /* for the audit log; never waits */
+    /* For the audit log, only when one records it; never waits. */
+    if (notices_entry != NULL) ew_notice_run(escalation_fd, display, argv);
     return EW_ACTION_RUN;
   }
   ew_decision_t decision;
@@ -606,6 +612,7 @@ static void reinject_environ(void) {
   setenv(EW_HOOK_LIBRARY_ENV, hook_path, 1);
   setenv(EW_HOOK_WRAPPER_ENV, wrapper_path, 1);
   if (ask_list != NULL) setenv(EW_HOOK_ASK_ENV, ask_list, 1);
+  if (notices_entry != NULL) setenv(EW_HOOK_NOTICES_ENV, "1", 1);
   free_env(&env);
 }
 

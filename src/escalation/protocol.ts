@@ -42,6 +42,13 @@ export const HOOK_WRAPPER_ENV = "EXECWARD_WRAPPER";
  */
 export const HOOK_ASK_ENV = "EXECWARD_ASK";
 
+/**
+ * "1": the hook sends a one-way notice for each exec it lets run without asking (its fast path).
+ * Set only when something records them (an audit log, --verbose, MCP log messages); without it
+ * the hot path sends nothing.
+ */
+export const HOOK_NOTICES_ENV = "EXECWARD_HOOK_NOTICES";
+
 /** Variables the client strips before sending its environment (upstream strips the first three). */
 export const PROTOCOL_ENV_NAMES = [
   ESCALATE_SOCKET_ENV,
@@ -50,6 +57,7 @@ export const PROTOCOL_ENV_NAMES = [
   HOOK_LIBRARY_ENV,
   HOOK_WRAPPER_ENV,
   HOOK_ASK_ENV,
+  HOOK_NOTICES_ENV,
 ] as const;
 
 /** Largest frame either side accepts (a request carries the whole environment). */

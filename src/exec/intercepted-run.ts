@@ -22,6 +22,7 @@ import {
   ESCALATE_SOCKET_ENV,
   EXEC_WRAPPER_ENV,
   HOOK_ASK_ENV,
+  HOOK_NOTICES_ENV,
   HOOK_LIBRARY_ENV,
   HOOK_WRAPPER_ENV,
   LEGACY_BASH_EXEC_WRAPPER_ENV,
@@ -162,6 +163,8 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
       env[HOOK_LIBRARY_ENV] = paths.hook;
       env[HOOK_WRAPPER_ENV] = paths.wrapper;
       if (options.askList !== undefined) env[HOOK_ASK_ENV] = options.askList;
+      if (options.onNotice !== undefined) env[HOOK_NOTICES_ENV] = "1";
+      else delete env[HOOK_NOTICES_ENV];
     } else {
       env[EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;
       env[LEGACY_BASH_EXEC_WRAPPER_ENV] = options.execWrapper ?? paths.wrapper;

@@ -144,6 +144,18 @@ describe.skipIf(requireInCi(unavailable))(
       expect(shown.stdout).toMatch(/ESCALATE \/\S*ls \//);
     });
 
+    it("the hook sends fast-path notices only when something records them", async () => {
+      const probe = "printf '[%s]\\n' \"${EXECWARD_HOOK_NOTICES-}\"";
+      const logged = await run(probe);
+      expect(logged.stdout).toContain("[1]");
+      // Without --audit-log (or --verbose) the hot path sends nothing: the switch is off.
+      const quiet = await runCli(["run", "--no-discover", "-r", rulesFile, "--", probe], {
+        cwd: dir,
+        env,
+      });
+      expect(quiet.stdout).toContain("[]");
+    });
+
     it("--verbose prints decisions on stderr as they happen", async () => {
       const result = await run("ls / >/dev/null; rm -f nothing", ["--verbose"]);
       expect(result.stderr).toMatch(/execward: ESCALATE \/\S*ls \/ {2}rule \S+test\.rules:1/);

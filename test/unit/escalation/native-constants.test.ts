@@ -24,6 +24,7 @@ describe("native protocol constants", () => {
     ["EW_HOOK_LIBRARY_ENV", protocol.HOOK_LIBRARY_ENV],
     ["EW_HOOK_WRAPPER_ENV", protocol.HOOK_WRAPPER_ENV],
     ["EW_HOOK_ASK_ENV", protocol.HOOK_ASK_ENV],
+    ["EW_HOOK_NOTICES_ENV", protocol.HOOK_NOTICES_ENV],
     ["EW_DENIED_MESSAGE_PREFIX", protocol.DENIED_MESSAGE_PREFIX],
     ["EW_SANDBOX_MARKER", protocol.SANDBOX_MARKER_PATH],
   ])("%s", (name, value) => {
