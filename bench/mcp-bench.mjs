@@ -1,7 +1,7 @@
 // MCP server benchmark: cold start (spawn to initialize result) against a bare node process
 // answering the same line, the latency of a `true` call (login false and true) without a sandbox
-// and under each sandbox policy against `bash -c true`, and the server's resident memory during an
-// exec loop against a bare node process's, all measured in the same run.
+// and under each sandbox policy against `bash -c true`, and the server's resident memory through a
+// session against a bare node process's, all measured in the same run.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,10 +12,18 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { z } from "zod";
 
+// The server is started as a user starts it: the package's command, whose sh line passes node
+// the V8 settings execward's memory figures depend on; the memory loop also runs it under plain
+// `node dist/cli/main.js` (V8's defaults), to show what those settings buy.
+const BIN = fileURLToPath(new URL("../bin/execward.js", import.meta.url));
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 // An empty HOME: a login shell must not measure the developer's own profile scripts.
 const HOME = mkdtempSync(path.join(os.tmpdir(), "execward-bench-home-"));
-const ENV = { PATH: "/usr/bin:/bin", HOME, CODEX_HOME: path.join(HOME, ".codex") };
+const ENV = {
+  PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+  HOME,
+  CODEX_HOME: path.join(HOME, ".codex"),
+};
 const WORK = mkdtempSync(path.join(os.tmpdir(), "execward-bench-work-"));
 // `id` is allowed, so the exec loop below escalates every program it starts.
 mkdirSync(path.join(ENV.CODEX_HOME, "rules"), { recursive: true });
@@ -64,6 +72,49 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The peak resident set of a fresh server (MiB: all, anonymous, file-backed) through a session. */
+async function sessionMemory(command, args) {
+  const client = new Client({ name: "bench", version: "1" });
+  const transport = new StdioClientTransport({
+    command,
+    args: [...args, "mcp", "--sandbox", "read-only"],
+    env: ENV,
+    stderr: "ignore",
+  });
+  await client.connect(transport);
+  const kb = (text, name) =>
+    Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) / 1024;
+  // Anonymous: the JS heap, compiled code, buffers; file-backed: mostly node's own code.
+  const sample = () => {
+    const text = readFileSync(`/proc/${transport.pid}/status`, "utf8");
+    return { rss: kb(text, "VmRSS"), anon: kb(text, "RssAnon"), file: kb(text, "RssFile") };
+  };
+  let peak = sample();
+  const sampler = setInterval(() => {
+    const now = sample();
+    if (now.rss > peak.rss) peak = now;
+  }, 5);
+  const call = async (command) => {
+    const result = await client.callTool({
+      name: "shell",
+      arguments: { command, workdir: WORK, login: false, timeout_ms: 120000 },
+    });
+    if (result.isError) throw new Error(`bench call failed: ${JSON.stringify(result.content)}`);
+  };
+  for (const sandboxPolicy of [{ type: "read-only" }, { type: "workspace-write" }]) {
+    await client.request(
+      { method: "codex/sandbox-state/update", params: { sandboxPolicy, sandboxCwd: WORK } },
+      z.object({}).passthrough(),
+    );
+    for (let i = 0; i < 30; i++) await call("true");
+  }
+  await call("for i in $(seq 300); do id >/dev/null; done");
+  clearInterval(sampler);
+  const last = sample();
+  await client.close();
+  return last.rss > peak.rss ? last : peak;
+}
+
 export async function runMcpBench() {
   console.log("\n## MCP server (stdio)");
   const starts = [];
@@ -72,8 +123,8 @@ export async function runMcpBench() {
   for (let i = 0; i < 5; i++) {
     client = new Client({ name: "bench", version: "1" });
     transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [CLI, "mcp", "--sandbox", "danger-full-access"],
+      command: BIN,
+      args: ["mcp", "--sandbox", "danger-full-access"],
       env: ENV,
       stderr: "ignore",
     });
@@ -131,39 +182,16 @@ export async function runMcpBench() {
     );
   }
   await setPolicy({ type: "danger-full-access" });
-  // Memory: the server's resident set, sampled while a command escalates 300 programs.
-  {
-    const status = () => readFileSync(`/proc/${transport.pid}/status`, "utf8");
-    const kb = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0);
-    // Resident: anonymous (the JS heap, compiled code, buffers) and file-backed (node's own code).
-    const sample = () => {
-      const text = status();
-      return {
-        rss: kb(text, "VmRSS") / 1024,
-        anon: kb(text, "RssAnon") / 1024,
-        file: kb(text, "RssFile") / 1024,
-      };
-    };
-    let peak = sample();
-    const sampler = setInterval(() => {
-      const now = sample();
-      if (now.rss > peak.rss) peak = now;
-    }, 5);
-    const loop = await client.callTool({
-      name: "shell",
-      arguments: {
-        command: "for i in $(seq 300); do id >/dev/null; done",
-        workdir: WORK,
-        login: false,
-        timeout_ms: 120000,
-      },
-    });
-    clearInterval(sampler);
-    const last = sample();
-    if (last.rss > peak.rss) peak = last;
-    if (loop.isError) throw new Error(`bench exec loop failed: ${JSON.stringify(loop.content)}`);
+  // Memory: a fresh server's resident set, sampled through a session (sandboxed calls, then a
+  // command that escalates 300 programs), started as users start it and under V8's defaults.
+  const bareRssLine = `${bareRss.toFixed(1)} MiB for a bare node process`;
+  for (const [label, command, args] of [
+    ["the execward command", BIN, []],
+    ["node dist/cli/main.js (V8 defaults)", process.execPath, [CLI]],
+  ]) {
+    const peak = await sessionMemory(command, args);
     console.log(
-      `  server RSS during an exec loop (300 escalated execs): peak ${peak.rss.toFixed(1)} MiB (${peak.anon.toFixed(1)} anonymous, ${peak.file.toFixed(1)} file-backed) against ${bareRss.toFixed(1)} MiB for a bare node process (${(peak.rss / bareRss).toFixed(2)}x)   [budget <= 50 MiB]`,
+      `  server RSS through a session of 60 sandboxed calls and 300 escalated execs, ${label}: peak ${peak.rss.toFixed(1)} MiB (${peak.anon.toFixed(1)} anonymous, ${peak.file.toFixed(1)} file-backed) against ${bareRssLine} (${(peak.rss / bareRss).toFixed(2)}x)${command === BIN ? "   [budget <= 50 MiB]" : ""}`,
     );
   }
   // Memory: the server's resident set before and after a call printing 50 MB.

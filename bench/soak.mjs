@@ -28,7 +28,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+// Started as users start it: the package's command (its sh line gives node execward's V8 settings).
+const BIN = fileURLToPath(new URL("../bin/execward.js", import.meta.url));
 const SAMPLE_MS = 5000;
 const PROTECTED = [".git", ".codex", ".agents"];
 const RULES = `
@@ -77,9 +78,14 @@ async function startClient(index) {
   // Every question is declined: the prompt rule's command is refused.
   client.setRequestHandler(ElicitRequestSchema, () => ({ action: "decline" }));
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, "mcp", "--sandbox", "workspace-write"],
-    env: { PATH: "/usr/bin:/bin", HOME: home, CODEX_HOME: home, TMPDIR: tmp },
+    command: BIN,
+    args: ["mcp", "--sandbox", "workspace-write"],
+    env: {
+      PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: home,
+      CODEX_HOME: home,
+      TMPDIR: tmp,
+    },
     cwd: work,
     stderr: "ignore",
   });

@@ -5,18 +5,26 @@
 // (everything loaded, the sandbox probed and started). Runs are interleaved (one of each, repeated) so that load on a shared
 // machine falls on both sides alike; figures are medians, printed with their ratio.
 //
-// EXECWARD_STARTUP_COMPARE=/path/to/other/dist/cli/main.js adds another build of execward to the
-// same interleaved runs (a before/after comparison).
+// execward is started as a user starts it: the package's command (bin/execward.js, through its sh
+// line, with the V8 settings it passes to node).
+//
+// EXECWARD_STARTUP_COMPARE=/path/to/other/bin/execward.js (or .../dist/cli/main.js, run with node)
+// adds another build of execward to the same interleaved runs (a before/after comparison).
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/execward.js", import.meta.url));
 const RUNS = 15;
 const HOME = mkdtempSync(path.join(os.tmpdir(), "execward-startup-bench-"));
-const ENV = { PATH: "/usr/bin:/bin", HOME, CODEX_HOME: path.join(HOME, ".codex") };
+// The command's sh line finds node on PATH, as a user's shell would: this node first.
+const ENV = {
+  PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+  HOME,
+  CODEX_HOME: path.join(HOME, ".codex"),
+};
 
 const INITIALIZE = `${JSON.stringify({
   jsonrpc: "2.0",
@@ -63,16 +71,16 @@ function elapsedMs(start) {
  * Spawn to the `initialize` answer, then to the `tools/list` answer (sent right after the first
  * answer, as a client does), then to the answer of a first `true` call (sent after the list).
  */
-function handshake(args) {
+function handshake([command, ...args]) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env: ENV, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn(command, args, { env: ENV, stdio: ["pipe", "pipe", "ignore"] });
     let out = "";
     const times = [];
     child.on("error", reject);
     child.on("exit", (code) => {
       if (times.length < 3)
-        reject(new Error(`${args.join(" ")} exited (${code}) before answering`));
+        reject(new Error(`${command} ${args.join(" ")} exited (${code}) before answering`));
     });
     child.stdout.setEncoding("utf8").on("data", (chunk) => {
       out += chunk;
@@ -93,15 +101,22 @@ function handshake(args) {
   });
 }
 
-function exits(args) {
+function exits([command, ...args]) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { env: ENV, stdio: "ignore" });
+    const child = spawn(command, args, { env: ENV, stdio: "ignore" });
     child.on("error", reject);
     child.on("exit", (code) =>
-      code === 0 ? resolve(elapsedMs(start)) : reject(new Error(`${args.join(" ")}: exit ${code}`)),
+      code === 0
+        ? resolve(elapsedMs(start))
+        : reject(new Error(`${command} ${args.join(" ")}: exit ${code}`)),
     );
   });
+}
+
+/** The argv that starts another build: its command as it is, or its dist entry under node. */
+function command(file) {
+  return file.endsWith("/bin/execward.js") ? [file] : [process.execPath, file];
 }
 
 function median(values) {
@@ -113,14 +128,14 @@ export async function runStartupBench() {
   console.log("\n## Start-up (spawn to answer; interleaved with bare node, medians)");
   const compare = process.env.EXECWARD_STARTUP_COMPARE;
   const servers = {
-    bare: [BARE],
-    execward: [CLI, "mcp"],
-    ...(compare === undefined ? {} : { compared: [compare, "mcp"] }),
+    bare: [process.execPath, BARE],
+    execward: [BIN, "mcp"],
+    ...(compare === undefined ? {} : { compared: [...command(compare), "mcp"] }),
   };
   const versions = {
-    bare: ["-e", "0"],
-    execward: [CLI, "--version"],
-    ...(compare === undefined ? {} : { compared: [compare, "--version"] }),
+    bare: [process.execPath, "-e", "0"],
+    execward: [BIN, "--version"],
+    ...(compare === undefined ? {} : { compared: [...command(compare), "--version"] }),
   };
   const handshakes = Object.fromEntries(Object.keys(servers).map((name) => [name, []]));
   const versionTimes = Object.fromEntries(Object.keys(versions).map((name) => [name, []]));

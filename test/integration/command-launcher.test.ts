@@ -1,0 +1,124 @@
+// The package's command (bin/execward.js) from the outside, as npm links it: a symlink in some
+// bin directory, run from anywhere. It must start the real CLI with nothing on stderr, and it
+// must be node itself that runs (sh replaced by exec, no shell left in between holding the
+// protocol's pipes) with the V8 setting the memory figures depend on.
+import { spawn } from "node:child_process";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { REPO_ROOT } from "../helpers/paths.js";
+
+const COMMAND = path.join(REPO_ROOT, "bin/execward.js");
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "execward-launcher-"));
+  await mkdir(path.join(dir, "prefix/bin"), { recursive: true });
+  await symlink(COMMAND, path.join(dir, "prefix/bin/execward"));
+  // node is found on PATH, as a user's shell finds it; no rules leak in from the machine.
+  env = {
+    PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+    HOME: dir,
+    CODEX_HOME: path.join(dir, "codex-home"),
+  };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(command: string, args: readonly string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("the execward command", () => {
+  it("runs through npm's symlink from another directory, with nothing on stderr", async () => {
+    const version = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      version: string;
+    };
+    const result = await run(path.join(dir, "prefix/bin/execward"), ["--version"]);
+    expect(result).toEqual({ code: 0, stdout: `execward ${version.version}\n`, stderr: "" });
+  });
+
+  it("control: a launcher whose sh line is broken (as a formatter would write it) is seen", async () => {
+    // The same file as Prettier would format it (`":";`): sh then runs `//` as a command and
+    // complains on stderr before reaching the exec. The test above would catch that.
+    const copy = path.join(dir, "broken/bin/execward.js");
+    await mkdir(path.dirname(copy), { recursive: true });
+    await symlink(path.join(REPO_ROOT, "dist"), path.join(dir, "broken/dist"));
+    const text = await readFile(COMMAND, "utf8");
+    expect(text.split("\n")[1]).toMatch(/^":" \/\/; exec node /);
+    await writeFile(copy, text.replace('":" //;', '":"; //;'), { mode: 0o755 });
+    const result = await run(copy, ["--version"]);
+    expect(result.stderr).not.toBe("");
+  });
+
+  it("becomes node itself, given --max-semi-space-size=1, and serves the protocol", async () => {
+    const child = spawn(path.join(dir, "prefix/bin/execward"), ["mcp"], {
+      cwd: "/",
+      env,
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    try {
+      const firstLine = new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.split("\n")[0]);
+        });
+        child.on("error", reject);
+        child.on("exit", (code) => reject(new Error(`execward mcp exited (${code})`)));
+      });
+      child.stdin.write(
+        `${JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "launcher-test", version: "1" },
+          },
+        })}\n`,
+      );
+      const answer = JSON.parse(await firstLine) as { id: number; result?: unknown };
+      expect(answer.id).toBe(1);
+      expect(answer.result).toBeDefined();
+      // The answer came from the very process spawned: sh exec'd node, nothing in between.
+      const pid = child.pid;
+      if (pid === undefined) throw new Error("no pid");
+      expect(await readlink(`/proc/${pid}/exe`)).toBe(await realpath(process.execPath));
+      const argv = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").filter(Boolean);
+      expect(argv.slice(1)).toEqual([
+        "--max-semi-space-size=1",
+        "--",
+        path.join(dir, "prefix/bin/execward"),
+        "mcp",
+      ]);
+    } finally {
+      child.kill();
+    }
+  });
+});
