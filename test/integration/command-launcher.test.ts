@@ -69,10 +69,34 @@ describe("the execward command", () => {
     await mkdir(path.dirname(copy), { recursive: true });
     await symlink(path.join(REPO_ROOT, "dist"), path.join(dir, "broken/dist"));
     const text = await readFile(COMMAND, "utf8");
-    expect(text.split("\n")[1]).toMatch(/^":" \/\/; exec node /);
+    expect(text.split("\n")[1]).toMatch(/^":" \/\/; case "\$1" in /);
     await writeFile(copy, text.replace('":" //;', '":"; //;'), { mode: 0o755 });
     const result = await run(copy, ["--version"]);
     expect(result.stderr).not.toBe("");
+  });
+
+  it("gives the flag to mcp and run only: the other commands start node as it is", async () => {
+    // A `node` first on PATH that writes down its arguments, then runs the real node.
+    const shim = path.join(dir, "shim");
+    await mkdir(shim, { recursive: true });
+    const log = path.join(dir, "node-argv.log");
+    await writeFile(
+      path.join(shim, "node"),
+      `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const command = path.join(dir, "prefix/bin/execward");
+    const shimmed = { ...env, PATH: `${shim}:/usr/bin:/bin` };
+    for (const args of [["--version"], ["rules", "--help"], ["mcp", "--help"], ["run", "--help"]]) {
+      const child = spawn(command, args, { cwd: "/", env: shimmed, stdio: "ignore" });
+      await new Promise((resolve) => child.on("close", resolve));
+    }
+    expect((await readFile(log, "utf8")).split("\n").filter(Boolean)).toEqual([
+      `-- ${command} --version`,
+      `-- ${command} rules --help`,
+      `--max-semi-space-size=1 -- ${command} mcp --help`,
+      `--max-semi-space-size=1 -- ${command} run --help`,
+    ]);
   });
 
   it("becomes node itself, given --max-semi-space-size=1, and serves the protocol", async () => {
@@ -86,7 +110,7 @@ describe("the execward command", () => {
         let out = "";
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
           out += chunk;
-          if (out.includes("\n")) resolve(out.split("\n")[0]);
+          if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")));
         });
         child.on("error", reject);
         child.on("exit", (code) => reject(new Error(`execward mcp exited (${code})`)));
