@@ -19,6 +19,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { REPO_ROOT } from "../helpers/paths.js";
+import { runCommand } from "../helpers/run-cli.js";
 
 const COMMAND = path.join(REPO_ROOT, "bin/execward.js");
 
@@ -42,15 +43,7 @@ afterAll(async () => {
 });
 
 function run(command: string, args: readonly string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: "/", env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(command, args, { cwd: "/", env });
 }
 
 describe("the execward command", () => {
