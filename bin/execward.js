@@ -8,9 +8,10 @@
  * children does not need; it keeps the MCP server's resident set about a third smaller). node
  * reads this same file ("$0": node resolves the symlink npm made, so the import below is
  * relative to the package), where line 2 is a string and a comment. Only `mcp` and `run`, the
- * commands that keep a server running, get the flag: it costs a start ~10 ms of CPU (more
- * scavenges while the modules load), which `--version`, `--help`, `rules` and `log` need not
- * pay. Nothing else happens here: `node dist/cli/main.js` is the same program, with V8's
- * defaults.
+ * commands that keep a server running, get the flag: any V8 flag (even `--stack-size`) costs
+ * a start ~10-15 ms of CPU, apparently because node's built-in code cache for its own modules
+ * no longer matches and they are compiled afresh, which `--version`, `--help`, `rules` and
+ * `log` need not pay. Nothing else happens here: `node dist/cli/main.js` is the same program,
+ * with V8's defaults.
  */
 import "../dist/cli/main.js";
