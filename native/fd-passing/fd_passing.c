@@ -173,6 +173,9 @@ static napi_value js_try_lock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Reads of up to this size land on the stack; larger ones in a heap block freed before returning. */
+#define RECV_STACK_BYTES (16 * 1024)
+
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -182,9 +185,17 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
       max_bytes <= 0 || max_bytes > (64 << 20)) {
     return throw_type(env, "recvmsg(fd, maxBytes)");
   }
-  void *data;
-  napi_value buffer;
-  if (napi_create_buffer(env, (size_t)max_bytes, &data, &buffer) != napi_ok) return NULL;
+  /*
+   * Received into scratch memory, returned as a Buffer of exactly the bytes read: a JavaScript
+   * Buffer of maxBytes per call (most calls read a few hundred bytes, or nothing) was garbage
+   * that V8 counts as external memory, and it set off major collections on every exec loop.
+   */
+  char stack_data[RECV_STACK_BYTES];
+  char *data = stack_data;
+  if (max_bytes > RECV_STACK_BYTES) {
+    data = malloc((size_t)max_bytes);
+    if (data == NULL) return ew_throw_errno(env, "recvmsg", ENOMEM);
+  }
   union {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
     struct cmsghdr align;
@@ -199,13 +210,16 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   do {
     n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
+  napi_value result = NULL;
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      napi_value null_value;
-      napi_get_null(env, &null_value);
-      return null_value;
+    int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      napi_get_null(env, &result);
+    } else {
+      ew_throw_errno(env, "recvmsg", err);
     }
-    return ew_throw_errno(env, "recvmsg", errno);
+    if (data != stack_data) free(data);
+    return result;
   }
   int received[MAX_FDS * 2];
   size_t count = 0;
@@ -217,9 +231,17 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   }
   if (msg.msg_flags & MSG_CTRUNC) {
     for (size_t i = 0; i < count; i++) close(received[i]);
+    if (data != stack_data) free(data);
     return ew_throw_errno(env, "recvmsg: too many descriptors (control data truncated)", EMSGSIZE);
   }
-  napi_value result, fds, slice, length;
+  napi_value fds, buffer;
+  void *copy;
+  napi_status status = napi_create_buffer_copy(env, (size_t)n, data, &copy, &buffer);
+  if (data != stack_data) free(data);
+  if (status != napi_ok) {
+    for (size_t i = 0; i < count; i++) close(received[i]);
+    return ew_throw_errno(env, "recvmsg", ENOMEM);
+  }
   napi_create_object(env, &result);
   napi_create_array_with_length(env, count, &fds);
   for (size_t i = 0; i < count; i++) {
@@ -227,15 +249,7 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     napi_create_int32(env, received[i], &v);
     napi_set_element(env, fds, (uint32_t)i, v);
   }
-  /* Return a view of exactly the bytes read. */
-  napi_value subarray_fn, start, end;
-  napi_get_named_property(env, buffer, "subarray", &subarray_fn);
-  napi_create_int32(env, 0, &start);
-  napi_create_int64(env, (int64_t)n, &end);
-  napi_value args[2] = {start, end};
-  napi_call_function(env, buffer, subarray_fn, 2, args, &slice);
-  napi_create_int64(env, (int64_t)n, &length);
-  napi_set_named_property(env, result, "data", slice);
+  napi_set_named_property(env, result, "data", buffer);
   napi_set_named_property(env, result, "fds", fds);
   return result;
 }
