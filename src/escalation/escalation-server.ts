@@ -3,9 +3,9 @@
  * one datagram socket and runs each request as an independent session on its own stream socket.
  *
  * Guards:
- * - Nothing blocks: sockets are non-blocking and watched by the event loop, so any number of
- *   pending requests (a pipeline, 8 concurrent commands, a prompt waiting for a human) proceed
- *   independently.
+ * - Nothing blocks: sockets are read and written with MSG_DONTWAIT (the addon's recvmsg and
+ *   sendmsg) and watched by the event loop, so any number of pending requests (a pipeline, 8
+ *   concurrent commands, a prompt waiting for a human) proceed independently.
  * - Fail closed per session: a malformed or oversized frame, a handshake without exactly one
  *   descriptor, or an error while deciding ends that session (the requester sees the connection
  *   close and refuses to exec), is logged, and the server keeps serving.
@@ -211,7 +211,8 @@ class Session {
     private readonly recentRuns: RecentRuns,
     private readonly onEnd: () => void,
   ) {
-    options.addon.setNonBlocking(fd);
+    // No fcntl(O_NONBLOCK) here: every read and write of a session is MSG_DONTWAIT (two system
+    // calls fewer per exec), and a watcher, when one is needed, makes the socket non-blocking too.
     let pid = -1;
     try {
       pid = options.addon.peerPid(fd);
