@@ -18,7 +18,8 @@
  *   openAt2(dirfd, path: Buffer, flags, resolve) -> fd   openat2(2), always close-on-exec; the
  *                                                 escalation server resolves a requester's path
  *                                                 inside the requester's root with it
- *   openViewed(...) / readHead(fd, maxBytes)      one file's identity, canonical path and first
+ *   openViewed(...) / sameFileAt(...) / readHead(fd, maxBytes)
+ *                                                 one file's identity, canonical path and first
  *                                                 bytes, one call each (file_view.c)
  *   spawnEscalated(...) / reapEscalated(pidfd)    start an escalated program from the judged
  *                                                 host descriptors (escalated_spawn.c)
@@ -490,6 +491,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"peerPid", NULL, js_peer_pid, NULL, NULL, NULL, napi_default, NULL},
       {"openAt2", NULL, js_open_at2, NULL, NULL, NULL, napi_default, NULL},
       {"openViewed", NULL, file_view_open_js, NULL, NULL, NULL, napi_default, NULL},
+      {"sameFileAt", NULL, file_view_same_js, NULL, NULL, NULL, napi_default, NULL},
       {"readHead", NULL, file_view_head_js, NULL, NULL, NULL, napi_default, NULL},
       {"spawnEscalated", NULL, escalated_spawn_js, NULL, NULL, NULL, napi_default, NULL},
       {"reapEscalated", NULL, escalated_reap_js, NULL, NULL, NULL, napi_default, NULL},

@@ -9,6 +9,10 @@
  *     opened file itself, never of a second lookup by path. null: the file cannot be opened
  *     there (any error: nothing is judged on a file that was not found). The descriptor is the
  *     caller's.
+ *   sameFileAt(dirfd, path: Buffer, flags, resolve, dev: bigint, ino: bigint) -> boolean
+ *     whether the path opens (as openViewed would) the file with that device and inode; the
+ *     descriptor is closed before returning. For a name whose only question is "is it that
+ *     file?": no canonical path, no descriptor to hold.
  *   readHead(fd, maxBytes) -> Buffer | null
  *     the first bytes (at most 4096) of the file behind an O_PATH descriptor, read through
  *     /proc/self/fd/<fd> opened O_RDONLY | O_NONBLOCK | O_NOCTTY; null: it cannot be read.
@@ -44,10 +48,11 @@ static napi_value null_value(napi_env env) {
 
 static void proc_fd_path(char *out, size_t size, int fd) { snprintf(out, size, "/proc/self/fd/%d", fd); }
 
-napi_value file_view_open_js(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+/*
+ * openat2 of (dirfd, path: Buffer, flags, resolve) from the first four arguments: the
+ * descriptor, -1 when the file cannot be opened there, -2 (TypeError pending) on misuse.
+ */
+static int open_argument(napi_env env, napi_value *argv, size_t argc, const char *usage) {
   int dirfd, flags, resolve;
   void *data = NULL;
   size_t length = 0;
@@ -56,10 +61,10 @@ napi_value file_view_open_js(napi_env env, napi_callback_info info) {
       napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
       napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
       napi_get_value_int32(env, argv[2], &flags) != napi_ok || napi_get_value_int32(env, argv[3], &resolve) != napi_ok) {
-    napi_throw_type_error(env, NULL, "openViewed(dirfd, path: Buffer, flags, resolve)");
-    return NULL;
+    napi_throw_type_error(env, NULL, usage);
+    return -2;
   }
-  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) return null_value(env);
+  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) return -1;
   char path[PATH_MAX];
   memcpy(path, data, length);
   path[length] = '\0';
@@ -71,6 +76,15 @@ napi_value file_view_open_js(napi_env env, napi_callback_info info) {
   do {
     fd = syscall(SYS_openat2, dirfd == -100 ? AT_FDCWD : dirfd, path, &how, sizeof how);
   } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd < 0 ? -1 : (int)fd;
+}
+
+napi_value file_view_open_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd = open_argument(env, argv, argc, "openViewed(dirfd, path: Buffer, flags, resolve)");
+  if (fd == -2) return NULL;
   if (fd < 0) return null_value(env);
   struct stat st;
   char link[64];
@@ -97,6 +111,28 @@ napi_value file_view_open_js(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, result, "ino", ino);
   napi_set_named_property(env, result, "canonical", canonical_value);
   napi_set_named_property(env, result, "regular", regular);
+  return result;
+}
+
+napi_value file_view_same_js(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  const char *usage = "sameFileAt(dirfd, path: Buffer, flags, resolve, dev: bigint, ino: bigint)";
+  uint64_t dev = 0, ino = 0;
+  bool lossless = false;
+  if (argc < 6 || napi_get_value_bigint_uint64(env, argv[4], &dev, &lossless) != napi_ok || !lossless ||
+      napi_get_value_bigint_uint64(env, argv[5], &ino, &lossless) != napi_ok || !lossless) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  int fd = open_argument(env, argv, argc, usage);
+  if (fd == -2) return NULL;
+  struct stat st;
+  bool same = fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+  if (fd >= 0) close(fd);
+  napi_value result;
+  napi_get_boolean(env, same, &result);
   return result;
 }
 

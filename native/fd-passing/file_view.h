@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 napi_value file_view_open_js(napi_env env, napi_callback_info info);
+napi_value file_view_same_js(napi_env env, napi_callback_info info);
 napi_value file_view_head_js(napi_env env, napi_callback_info info);
 
 #endif

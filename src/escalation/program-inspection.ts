@@ -141,6 +141,16 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
           RESOLVE_NO_MAGICLINKS,
         ),
       );
+    /** Whether `file` leads, on the host, to the same inode as `opened` (nothing is held). */
+    const sameOnHost = (file: string, opened: Opened): boolean =>
+      addon.sameFileAt(
+        AT_FDCWD,
+        toBytes(file),
+        O_PATH,
+        RESOLVE_NO_MAGICLINKS,
+        opened.dev,
+        opened.ino,
+      );
 
     let problem: string | undefined =
       root === undefined ? "execward cannot see the requesting process (no peer pid)" : undefined;
@@ -164,14 +174,12 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
     const anonymous =
       program === undefined &&
       (isAnonymousName(input.file) || (claimed !== undefined && isAnonymousName(claimed)));
-    const namedHost = onHost(input.file);
     const programFile: ViewedFile = {
       named: input.file,
       canonical:
         program?.canonical ??
         (claimed !== undefined && !isAnonymousName(claimed) ? claimed : undefined),
-      namedOnHost:
-        program !== undefined && namedHost !== undefined && sameInode(program, namedHost),
+      namedOnHost: program !== undefined && sameOnHost(input.file, program),
     };
     if (program === undefined && programFile.canonical === undefined && !anonymous)
       cannotJudge(`${input.file} cannot be resolved in the sandbox's view`);
@@ -199,13 +207,11 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       // A relative interpreter is found from the exec'ing process's directory, as the kernel does.
       const named = path.resolve(input.workdir, shebang.interpreter);
       const next = inView(named);
-      const namedHostInterp = onHost(named);
       interpreters.push({
         file: {
           named,
           canonical: next?.canonical,
-          namedOnHost:
-            next !== undefined && namedHostInterp !== undefined && sameInode(next, namedHostInterp),
+          namedOnHost: next !== undefined && sameOnHost(named, next),
         },
         arg: shebang.arg,
       });

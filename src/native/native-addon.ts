@@ -51,6 +51,15 @@ export interface FdPassing {
     flags: number,
     resolve: number,
   ): { fd: number; dev: bigint; ino: bigint; canonical: string; regular: boolean } | null;
+  /** Whether the path opens (as openViewed would) the file with that device and inode. */
+  sameFileAt(
+    dirfd: number,
+    path: Buffer,
+    flags: number,
+    resolve: number,
+    dev: bigint,
+    ino: bigint,
+  ): boolean;
   /** The first `maxBytes` (<= 4096) of the file behind an O_PATH descriptor; null: unreadable. */
   readHead(fd: number, maxBytes: number): Buffer | null;
   /**
