@@ -236,12 +236,13 @@ class Session {
 
   /**
    * The client wrote its request before handing the socket over, so it is usually here already:
-   * read it now; watch the socket only if the session is still open once the decision had its
-   * chance to complete (a pending approval, a running escalated program, a slow client).
+   * read it now (the deadline is armed only when it is not); watch the socket only if the
+   * session is still open once the decision had its chance to complete (a pending approval, a
+   * running escalated program, a slow client).
    */
   begin(): void {
-    this.expectFrameWithin();
     this.read();
+    if (!this.ended && this.state === "request") this.expectFrameWithin();
     setImmediate(() => {
       if (!this.ended) this.watch();
     });
@@ -407,25 +408,29 @@ class Session {
     if (this.ended) return;
     let response: EscalateResponse;
     switch (decision.action) {
-      case "run": {
+      case "run":
         response = { action: "Run" };
         this.state = "done";
-        const identity = this.inspection?.identity;
-        if (identity !== undefined && this.request !== undefined)
-          this.recentRuns.record({ pid: this.peerPid, ...identity, argv: this.request.argv });
         break;
-      }
       case "escalate":
         response = { action: "Escalate" };
         this.state = "super-exec";
-        this.expectFrameWithin();
         break;
       case "deny":
         response = { action: { Deny: { reason: decision.reason } } };
         this.state = "done";
         break;
     }
+    // The answer first, the bookkeeping after: the requester is waiting, and nothing else runs
+    // in between (the backstop reads recentRuns from a later event-loop callback).
     this.send(encodeFrame(response));
+    if (decision.action === "run") {
+      const identity = this.inspection?.identity;
+      if (identity !== undefined && this.request !== undefined)
+        this.recentRuns.record({ pid: this.peerPid, ...identity, argv: this.request.argv });
+    } else if (decision.action === "escalate" && !this.ended && this.state === "super-exec") {
+      this.expectFrameWithin();
+    }
   }
 
   private onSuperExec(frame: DecodedFrame): void {
