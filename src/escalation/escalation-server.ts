@@ -36,7 +36,6 @@ import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import { inspectProgram, type ProgramInspection } from "./program-inspection.js";
 import { RecentRuns } from "./recent-runs.js";
 import {
-  EscalateRequestSchema,
   ExecNoticeSchema,
   FRAME_TIMEOUT_MS,
   HANDSHAKE_BYTE,
@@ -44,6 +43,7 @@ import {
   MAX_PENDING_BYTES,
   MAX_SESSIONS,
   NOTICE_BYTE,
+  parseEscalateRequest,
   SuperExecMessageSchema,
   type EscalateResponse,
   type ExecNotice,
@@ -348,13 +348,11 @@ class Session {
     for (const fd of frame.fds) this.options.addon.close(fd);
     clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
-    const parsed =
-      decoded === undefined ? undefined : EscalateRequestSchema.safeParse(decoded.value);
-    if (decoded === undefined || parsed === undefined || !parsed.success) {
+    const raw = decoded === undefined ? undefined : parseEscalateRequest(decoded.value);
+    if (decoded === undefined || raw === undefined) {
       this.end("malformed EscalateRequest");
       return;
     }
-    const raw = parsed.data;
     if (!path.isAbsolute(raw.workdir)) {
       this.end("malformed EscalateRequest: the workdir is not absolute");
       return;
