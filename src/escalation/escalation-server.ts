@@ -44,7 +44,7 @@ import {
   MAX_SESSIONS,
   NOTICE_BYTE,
   parseEscalateRequest,
-  SuperExecMessageSchema,
+  parseSuperExecMessage,
   type EscalateResponse,
   type ExecNotice,
 } from "./protocol.js";
@@ -434,15 +434,14 @@ class Session {
   private onSuperExec(frame: DecodedFrame): void {
     clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
-    const parsed =
-      decoded === undefined ? undefined : SuperExecMessageSchema.safeParse(decoded.value);
+    const parsed = decoded === undefined ? undefined : parseSuperExecMessage(decoded.value);
     const closeAll = (): void => frame.fds.forEach((fd) => this.options.addon.close(fd));
-    if (parsed === undefined || !parsed.success || this.request === undefined) {
+    if (parsed === undefined || this.request === undefined) {
       closeAll();
       this.end("malformed SuperExecMessage");
       return;
     }
-    const targets = parsed.data.fds;
+    const targets = parsed.fds;
     if (targets.length !== frame.fds.length || targets.length > MAX_FDS_PER_MESSAGE) {
       closeAll();
       this.end(

@@ -174,6 +174,26 @@ export const SuperExecMessageSchema = z.object({
 });
 export type SuperExecMessage = z.infer<typeof SuperExecMessageSchema>;
 
+/**
+ * A SuperExecMessage from its parsed JSON, or undefined: as parseEscalateRequest, the plain
+ * shape (an array of small descriptor numbers) directly, anything else through the schema.
+ */
+export function parseSuperExecMessage(value: unknown): SuperExecMessage | undefined {
+  if (isPlainObject(value)) {
+    const { fds } = value;
+    if (Array.isArray(fds) && fds.length <= MAX_FDS_PER_MESSAGE) {
+      let plain = true;
+      for (let i = 0; i < fds.length && plain; i++) {
+        const fd: unknown = fds[i];
+        plain = typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd < 1024;
+      }
+      if (plain) return { fds: fds as number[] };
+    }
+  }
+  const parsed = SuperExecMessageSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 export interface SuperExecResult {
   /** The escalated program's exit status; 128 + signal number if a signal killed it. */
   readonly exit_code: number;

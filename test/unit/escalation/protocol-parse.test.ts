@@ -1,15 +1,25 @@
-// parseEscalateRequest (protocol.ts) checks the plain request shape without zod and leaves the
-// rest to EscalateRequestSchema: whatever JSON arrives, it must give exactly the schema's answer
-// (accepted or not, and the same request). The control: a fast path that skipped a check (say,
-// argv's elements) would accept what the schema refuses, and these properties would fail.
+// parseEscalateRequest and parseSuperExecMessage (protocol.ts) check the plain shapes without zod
+// and leave the rest to the schemas: whatever JSON arrives, they must give exactly the schema's
+// answer (accepted or not, and the same message). The control: a fast path that skipped a check
+// (say, argv's elements) would accept what the schema refuses, and these properties would fail.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { EscalateRequestSchema, parseEscalateRequest } from "../../../src/escalation/protocol.js";
+import {
+  EscalateRequestSchema,
+  parseEscalateRequest,
+  parseSuperExecMessage,
+  SuperExecMessageSchema,
+} from "../../../src/escalation/protocol.js";
 
 /** The schema's answer, as parseEscalateRequest gives it. */
 function bySchema(value: unknown): unknown {
   const parsed = EscalateRequestSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function bySuperExecSchema(value: unknown): unknown {
+  const parsed = SuperExecMessageSchema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -89,5 +99,38 @@ describe("parseEscalateRequest", () => {
       '{"file":"/bin/true","argv":[],"workdir":"/","env":{"__proto__":"x","A":"b"}}',
     ) as unknown;
     expect(parseEscalateRequest(json)).toEqual(bySchema(json));
+  });
+});
+
+describe("parseSuperExecMessage", () => {
+  it("accepts descriptor numbers as the schema does (control for the property below)", () => {
+    expect(parseSuperExecMessage({ fds: [0, 1, 2] })).toEqual({ fds: [0, 1, 2] });
+    expect(parseSuperExecMessage({ fds: [0, -1] })).toBeUndefined();
+    expect(parseSuperExecMessage({ fds: [0, 1.5] })).toBeUndefined();
+    expect(parseSuperExecMessage({ fds: Array.from({ length: 17 }, () => 0) })).toBeUndefined();
+  });
+
+  it("gives the schema's answer for message-like JSON", () => {
+    const number = fc.oneof(
+      fc.integer({ min: -2, max: 20 }),
+      fc.integer(),
+      fc.double(),
+      fc.constantFrom(2 ** 53, -0, 1e300),
+    );
+    const messageLike = fc.oneof(
+      fc.record({ fds: fc.array(number, { maxLength: 18 }) }),
+      fc.record({
+        fds: fc.array(fc.oneof(number, fc.string(), fc.constant(null)), { maxLength: 4 }),
+      }),
+      fc.record({ fds: fc.jsonValue({ maxDepth: 1 }), other: fc.jsonValue({ maxDepth: 1 }) }),
+      fc.jsonValue(),
+    );
+    fc.assert(
+      fc.property(messageLike, (value) => {
+        const json = fromJson(value);
+        expect(parseSuperExecMessage(json)).toEqual(bySuperExecSchema(json));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
