@@ -126,18 +126,27 @@ static int child_main(void *arg) {
   }
   int program = fcntl(plan->program_fd, F_DUPFD_CLOEXEC, plan->base);
   int workdir = fcntl(plan->workdir_fd, F_DUPFD_CLOEXEC, plan->base);
-  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  int null_parked = null_fd < 0 ? -1 : fcntl(null_fd, F_DUPFD_CLOEXEC, plan->base);
-  if (program < 0 || workdir < 0 || null_parked < 0) {
-    child_fail_early(plan, "cannot place a descriptor: ", errno);
+  if (program < 0 || workdir < 0) child_fail_early(plan, "cannot place a descriptor: ", errno);
+  /* /dev/null only for a standard stream the requester did not pass (usually it passes all three). */
+  int null_parked = -1;
+  if (parked[0] < 0 || parked[1] < 0 || parked[2] < 0) {
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    null_parked = null_fd < 0 ? -1 : fcntl(null_fd, F_DUPFD_CLOEXEC, plan->base);
+    if (null_parked < 0) child_fail_early(plan, "cannot place a descriptor: ", errno);
   }
   for (int t = 0; t < STDIO_SLOTS; t++) {
     int source = parked[t] >= 0 ? parked[t] : (t <= 2 ? null_parked : -1);
     if (source >= 0) {
       if (dup2(source, t) < 0) child_fail_early(plan, "cannot place a descriptor: ", errno);
-    } else {
-      close(t);
+      continue;
     }
+    /* A run of slots with nothing to put there is closed with one call where the kernel can. */
+    int last = t;
+    while (last + 1 < STDIO_SLOTS && parked[last + 1] < 0) last++;
+    if (syscall(SYS_close_range, (unsigned int)t, (unsigned int)last, 0) != 0) {
+      for (int fd = t; fd <= last; fd++) close(fd);
+    }
+    t = last;
   }
   /* Nothing but 0-15 crosses the exec (Node's descriptors are close-on-exec already). */
   if (syscall(SYS_close_range, STDIO_SLOTS, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {

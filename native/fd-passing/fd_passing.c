@@ -18,6 +18,9 @@
  *   openAt2(dirfd, path: Buffer, flags, resolve) -> fd   openat2(2), always close-on-exec; the
  *                                                 escalation server resolves a requester's path
  *                                                 inside the requester's root with it
+ *   openViewed(...) / sameFileAt(...) / readHead(fd, maxBytes)
+ *                                                 one file's identity, canonical path and first
+ *                                                 bytes, one call each (file_view.c)
  *   spawnEscalated(...) / reapEscalated(pidfd)    start an escalated program from the judged
  *                                                 host descriptors (escalated_spawn.c)
  *
@@ -49,6 +52,7 @@
 
 #include "escalated_spawn.h"
 #include "fd_relay.h"
+#include "file_view.h"
 #include "napi_errors.h"
 
 #define MAX_FDS 16
@@ -173,6 +177,9 @@ static napi_value js_try_lock(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Reads of up to this size land on the stack; larger ones in a heap block freed before returning. */
+#define RECV_STACK_BYTES (16 * 1024)
+
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -182,9 +189,17 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
       max_bytes <= 0 || max_bytes > (64 << 20)) {
     return throw_type(env, "recvmsg(fd, maxBytes)");
   }
-  void *data;
-  napi_value buffer;
-  if (napi_create_buffer(env, (size_t)max_bytes, &data, &buffer) != napi_ok) return NULL;
+  /*
+   * Received into scratch memory, returned as a Buffer of exactly the bytes read: a JavaScript
+   * Buffer of maxBytes per call (most calls read a few hundred bytes, or nothing) was garbage
+   * that V8 counts as external memory, and it set off major collections on every exec loop.
+   */
+  char stack_data[RECV_STACK_BYTES];
+  char *data = stack_data;
+  if (max_bytes > RECV_STACK_BYTES) {
+    data = malloc((size_t)max_bytes);
+    if (data == NULL) return ew_throw_errno(env, "recvmsg", ENOMEM);
+  }
   union {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
     struct cmsghdr align;
@@ -199,13 +214,16 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   do {
     n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
+  napi_value result = NULL;
   if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      napi_value null_value;
-      napi_get_null(env, &null_value);
-      return null_value;
+    int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK) {
+      napi_get_null(env, &result);
+    } else {
+      ew_throw_errno(env, "recvmsg", err);
     }
-    return ew_throw_errno(env, "recvmsg", errno);
+    if (data != stack_data) free(data);
+    return result;
   }
   int received[MAX_FDS * 2];
   size_t count = 0;
@@ -217,9 +235,17 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
   }
   if (msg.msg_flags & MSG_CTRUNC) {
     for (size_t i = 0; i < count; i++) close(received[i]);
+    if (data != stack_data) free(data);
     return ew_throw_errno(env, "recvmsg: too many descriptors (control data truncated)", EMSGSIZE);
   }
-  napi_value result, fds, slice, length;
+  napi_value fds, buffer;
+  void *copy;
+  napi_status status = napi_create_buffer_copy(env, (size_t)n, data, &copy, &buffer);
+  if (data != stack_data) free(data);
+  if (status != napi_ok) {
+    for (size_t i = 0; i < count; i++) close(received[i]);
+    return ew_throw_errno(env, "recvmsg", ENOMEM);
+  }
   napi_create_object(env, &result);
   napi_create_array_with_length(env, count, &fds);
   for (size_t i = 0; i < count; i++) {
@@ -227,15 +253,7 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     napi_create_int32(env, received[i], &v);
     napi_set_element(env, fds, (uint32_t)i, v);
   }
-  /* Return a view of exactly the bytes read. */
-  napi_value subarray_fn, start, end;
-  napi_get_named_property(env, buffer, "subarray", &subarray_fn);
-  napi_create_int32(env, 0, &start);
-  napi_create_int64(env, (int64_t)n, &end);
-  napi_value args[2] = {start, end};
-  napi_call_function(env, buffer, subarray_fn, 2, args, &slice);
-  napi_create_int64(env, (int64_t)n, &length);
-  napi_set_named_property(env, result, "data", slice);
+  napi_set_named_property(env, result, "data", buffer);
   napi_set_named_property(env, result, "fds", fds);
   return result;
 }
@@ -389,6 +407,22 @@ static void watcher_finalize(napi_env env, void *data, void *hint) {
   maybe_free(w);
 }
 
+/*
+ * Watchers are instances of one class (FdWatcher, defined once per environment, its methods on
+ * the prototype): creating two functions for every watcher (two per escalated exec) cost a V8
+ * function template each, tens of microseconds per exec.
+ */
+static napi_value watcher_construct(napi_env env, napi_callback_info info) {
+  napi_value self;
+  napi_get_cb_info(env, info, NULL, NULL, &self, NULL);
+  return self;
+}
+
+static void free_class_ref(napi_env env, void *data, void *hint) {
+  (void)hint;
+  napi_delete_reference(env, (napi_ref)data);
+}
+
 static napi_value js_watch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -400,6 +434,13 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   }
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_type(env, "no event loop");
+  napi_ref class_ref = NULL;
+  napi_value constructor, object;
+  if (napi_get_instance_data(env, (void **)&class_ref) != napi_ok || class_ref == NULL ||
+      napi_get_reference_value(env, class_ref, &constructor) != napi_ok ||
+      napi_new_instance(env, constructor, 0, NULL, &object) != napi_ok) {
+    return throw_type(env, "watch: the watcher class is not available");
+  }
   watcher_t *w = calloc(1, sizeof *w);
   if (w == NULL) return ew_throw_errno(env, "watch", ENOMEM);
   int rc = uv_poll_init(loop, &w->poll, fd);
@@ -410,16 +451,31 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   w->poll.data = w;
   w->env = env;
   napi_create_reference(env, argv[1], 1, &w->callback);
-  napi_value resource_name, object, start_fn, close_fn;
+  napi_value resource_name;
   napi_create_string_utf8(env, "execward.fdWatcher", NAPI_AUTO_LENGTH, &resource_name);
   napi_async_init(env, NULL, resource_name, &w->async_context);
-  napi_create_object(env, &object);
-  napi_create_function(env, "start", NAPI_AUTO_LENGTH, watcher_start, NULL, &start_fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, watcher_close_js, NULL, &close_fn);
-  napi_set_named_property(env, object, "start", start_fn);
-  napi_set_named_property(env, object, "close", close_fn);
   napi_wrap(env, object, w, watcher_finalize, NULL, NULL);
   return object;
+}
+
+/* The FdWatcher class, kept as the environment's instance data for js_watch. */
+static int define_watcher_class(napi_env env) {
+  napi_property_descriptor methods[] = {
+      {"start", NULL, watcher_start, NULL, NULL, NULL, napi_default_method, NULL},
+      {"close", NULL, watcher_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_value constructor;
+  napi_ref class_ref;
+  if (napi_define_class(env, "FdWatcher", NAPI_AUTO_LENGTH, watcher_construct, NULL, 2, methods, &constructor) !=
+          napi_ok ||
+      napi_create_reference(env, constructor, 1, &class_ref) != napi_ok) {
+    return -1;
+  }
+  if (napi_set_instance_data(env, class_ref, free_class_ref, NULL) != napi_ok) {
+    napi_delete_reference(env, class_ref);
+    return -1;
+  }
+  return 0;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -434,9 +490,16 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"peerPid", NULL, js_peer_pid, NULL, NULL, NULL, napi_default, NULL},
       {"openAt2", NULL, js_open_at2, NULL, NULL, NULL, napi_default, NULL},
+      {"openViewed", NULL, file_view_open_js, NULL, NULL, NULL, napi_default, NULL},
+      {"sameFileAt", NULL, file_view_same_js, NULL, NULL, NULL, napi_default, NULL},
+      {"readHead", NULL, file_view_head_js, NULL, NULL, NULL, napi_default, NULL},
       {"spawnEscalated", NULL, escalated_spawn_js, NULL, NULL, NULL, napi_default, NULL},
       {"reapEscalated", NULL, escalated_reap_js, NULL, NULL, NULL, napi_default, NULL},
   };
+  if (define_watcher_class(env) != 0) {
+    napi_throw_error(env, NULL, "fd_passing: cannot define the watcher class");
+    return NULL;
+  }
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }

@@ -124,9 +124,13 @@ function watchExit(
   const exit = new Promise<EscalatedExit>((resolve) => (settle = resolve));
   const finish = (result: EscalatedExit): void => {
     running = false;
-    watcher.close();
-    closeQuietly(addon, started.pidfd);
     settle(result);
+    // After the requester has its exit status (the session's reaction was queued first): the
+    // descriptor and its watcher are not on the way back to the waiting process.
+    queueMicrotask(() => {
+      watcher.close();
+      closeQuietly(addon, started.pidfd);
+    });
   };
   const reap = (): void => {
     let status;

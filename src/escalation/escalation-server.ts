@@ -3,9 +3,9 @@
  * one datagram socket and runs each request as an independent session on its own stream socket.
  *
  * Guards:
- * - Nothing blocks: sockets are non-blocking and watched by the event loop, so any number of
- *   pending requests (a pipeline, 8 concurrent commands, a prompt waiting for a human) proceed
- *   independently.
+ * - Nothing blocks: sockets are read and written with MSG_DONTWAIT (the addon's recvmsg and
+ *   sendmsg) and watched by the event loop, so any number of pending requests (a pipeline, 8
+ *   concurrent commands, a prompt waiting for a human) proceed independently.
  * - Fail closed per session: a malformed or oversized frame, a handshake without exactly one
  *   descriptor, or an error while deciding ends that session (the requester sees the connection
  *   close and refuses to exec), is logged, and the server keeps serving.
@@ -36,7 +36,6 @@ import type { FdPassing, FdWatcher } from "../native/native-addon.js";
 import { inspectProgram, type ProgramInspection } from "./program-inspection.js";
 import { RecentRuns } from "./recent-runs.js";
 import {
-  EscalateRequestSchema,
   ExecNoticeSchema,
   FRAME_TIMEOUT_MS,
   HANDSHAKE_BYTE,
@@ -44,7 +43,8 @@ import {
   MAX_PENDING_BYTES,
   MAX_SESSIONS,
   NOTICE_BYTE,
-  SuperExecMessageSchema,
+  parseEscalateRequest,
+  parseSuperExecMessage,
   type EscalateResponse,
   type ExecNotice,
 } from "./protocol.js";
@@ -211,7 +211,8 @@ class Session {
     private readonly recentRuns: RecentRuns,
     private readonly onEnd: () => void,
   ) {
-    options.addon.setNonBlocking(fd);
+    // No fcntl(O_NONBLOCK) here: every read and write of a session is MSG_DONTWAIT (two system
+    // calls fewer per exec), and a watcher, when one is needed, makes the socket non-blocking too.
     let pid = -1;
     try {
       pid = options.addon.peerPid(fd);
@@ -235,12 +236,13 @@ class Session {
 
   /**
    * The client wrote its request before handing the socket over, so it is usually here already:
-   * read it now; watch the socket only if the session is still open once the decision had its
-   * chance to complete (a pending approval, a running escalated program, a slow client).
+   * read it now (the deadline is armed only when it is not); watch the socket only if the
+   * session is still open once the decision had its chance to complete (a pending approval, a
+   * running escalated program, a slow client).
    */
   begin(): void {
-    this.expectFrameWithin();
     this.read();
+    if (!this.ended && this.state === "request") this.expectFrameWithin();
     setImmediate(() => {
       if (!this.ended) this.watch();
     });
@@ -346,13 +348,11 @@ class Session {
     for (const fd of frame.fds) this.options.addon.close(fd);
     clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
-    const parsed =
-      decoded === undefined ? undefined : EscalateRequestSchema.safeParse(decoded.value);
-    if (decoded === undefined || parsed === undefined || !parsed.success) {
+    const raw = decoded === undefined ? undefined : parseEscalateRequest(decoded.value);
+    if (decoded === undefined || raw === undefined) {
       this.end("malformed EscalateRequest");
       return;
     }
-    const raw = parsed.data;
     if (!path.isAbsolute(raw.workdir)) {
       this.end("malformed EscalateRequest: the workdir is not absolute");
       return;
@@ -406,39 +406,42 @@ class Session {
     if (this.ended) return;
     let response: EscalateResponse;
     switch (decision.action) {
-      case "run": {
+      case "run":
         response = { action: "Run" };
         this.state = "done";
-        const identity = this.inspection?.identity;
-        if (identity !== undefined && this.request !== undefined)
-          this.recentRuns.record({ pid: this.peerPid, ...identity, argv: this.request.argv });
         break;
-      }
       case "escalate":
         response = { action: "Escalate" };
         this.state = "super-exec";
-        this.expectFrameWithin();
         break;
       case "deny":
         response = { action: { Deny: { reason: decision.reason } } };
         this.state = "done";
         break;
     }
+    // The answer first, the bookkeeping after: the requester is waiting, and nothing else runs
+    // in between (the backstop reads recentRuns from a later event-loop callback).
     this.send(encodeFrame(response));
+    if (decision.action === "run") {
+      const identity = this.inspection?.identity;
+      if (identity !== undefined && this.request !== undefined)
+        this.recentRuns.record({ pid: this.peerPid, ...identity, argv: this.request.argv });
+    } else if (decision.action === "escalate" && !this.ended && this.state === "super-exec") {
+      this.expectFrameWithin();
+    }
   }
 
   private onSuperExec(frame: DecodedFrame): void {
     clearTimeout(this.deadline);
     const decoded = decodePayload(frame.payload);
-    const parsed =
-      decoded === undefined ? undefined : SuperExecMessageSchema.safeParse(decoded.value);
+    const parsed = decoded === undefined ? undefined : parseSuperExecMessage(decoded.value);
     const closeAll = (): void => frame.fds.forEach((fd) => this.options.addon.close(fd));
-    if (parsed === undefined || !parsed.success || this.request === undefined) {
+    if (parsed === undefined || this.request === undefined) {
       closeAll();
       this.end("malformed SuperExecMessage");
       return;
     }
-    const targets = parsed.data.fds;
+    const targets = parsed.fds;
     if (targets.length !== frame.fds.length || targets.length > MAX_FDS_PER_MESSAGE) {
       closeAll();
       this.end(

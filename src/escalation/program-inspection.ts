@@ -17,7 +17,7 @@
  *   reason: the policy then never escalates.
  * Every descriptor opened here is owned by the returned inspection (`close()`), or closed.
  */
-import { closeSync, fstatSync, openSync, readlinkSync, readSync, constants } from "node:fs";
+import { constants } from "node:fs";
 import path from "node:path";
 
 import { fromBytes, hasEscapedBytes, toBytes } from "./byte-string.js";
@@ -141,6 +141,16 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
           RESOLVE_NO_MAGICLINKS,
         ),
       );
+    /** Whether `file` leads, on the host, to the same inode as `opened` (nothing is held). */
+    const sameOnHost = (file: string, opened: Opened): boolean =>
+      addon.sameFileAt(
+        AT_FDCWD,
+        toBytes(file),
+        O_PATH,
+        RESOLVE_NO_MAGICLINKS,
+        opened.dev,
+        opened.ino,
+      );
 
     let problem: string | undefined =
       root === undefined ? "execward cannot see the requesting process (no peer pid)" : undefined;
@@ -164,14 +174,12 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
     const anonymous =
       program === undefined &&
       (isAnonymousName(input.file) || (claimed !== undefined && isAnonymousName(claimed)));
-    const namedHost = onHost(input.file);
     const programFile: ViewedFile = {
       named: input.file,
       canonical:
         program?.canonical ??
         (claimed !== undefined && !isAnonymousName(claimed) ? claimed : undefined),
-      namedOnHost:
-        program !== undefined && namedHost !== undefined && sameInode(program, namedHost),
+      namedOnHost: program !== undefined && sameOnHost(input.file, program),
     };
     if (program === undefined && programFile.canonical === undefined && !anonymous)
       cannotJudge(`${input.file} cannot be resolved in the sandbox's view`);
@@ -186,7 +194,7 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       if (hostMatch === undefined || !sameInode(current, hostMatch))
         fail(`${current.canonical} is not the same file outside the sandbox`);
       else hostChain.push(hostMatch);
-      const shebang = readShebang(current.fd);
+      const shebang = readShebang(addon, current.fd);
       if (shebang === "unreadable") {
         cannotJudge(`execward cannot read ${current.canonical} to see which interpreter runs it`);
         break;
@@ -199,13 +207,11 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
       // A relative interpreter is found from the exec'ing process's directory, as the kernel does.
       const named = path.resolve(input.workdir, shebang.interpreter);
       const next = inView(named);
-      const namedHostInterp = onHost(named);
       interpreters.push({
         file: {
           named,
           canonical: next?.canonical,
-          namedOnHost:
-            next !== undefined && namedHostInterp !== undefined && sameInode(next, namedHostInterp),
+          namedOnHost: next !== undefined && sameOnHost(named, next),
         },
         arg: shebang.arg,
       });
@@ -286,16 +292,7 @@ function tryOpenViewed(
   flags: number,
   resolve: number,
 ): Opened | undefined {
-  const fd = tryOpen(addon, dirfd, file, flags, resolve);
-  if (fd === undefined) return undefined;
-  try {
-    const stat = fstatSync(fd, { bigint: true });
-    const canonical = readlinkSync(`/proc/self/fd/${fd}`);
-    return { fd, dev: stat.dev, ino: stat.ino, canonical, regular: stat.isFile() };
-  } catch {
-    closeQuietly(addon, fd);
-    return undefined;
-  }
+  return addon.openViewed(dirfd, toBytes(file), flags, resolve) ?? undefined;
 }
 
 /**
@@ -303,28 +300,14 @@ function tryOpenViewed(
  * are not UTF-8 are kept (escaped). "unreadable": the kernel can run it, execward cannot read it.
  */
 function readShebang(
+  addon: FdPassing,
   fd: number,
 ): { interpreter: string; arg: string | undefined } | "unreadable" | undefined {
-  let readable: number;
-  try {
-    readable = openSync(
-      `/proc/self/fd/${fd}`,
-      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY,
-    );
-  } catch {
-    return "unreadable";
-  }
-  const buffer = Buffer.alloc(SHEBANG_BYTES);
-  let length: number;
-  try {
-    length = readSync(readable, buffer, 0, SHEBANG_BYTES, 0);
-  } catch {
-    return "unreadable";
-  } finally {
-    closeSync(readable);
-  }
+  const buffer = addon.readHead(fd, SHEBANG_BYTES);
+  if (buffer === null) return "unreadable";
+  const length = buffer.length;
   if (length < 2 || buffer[0] !== 0x23 || buffer[1] !== 0x21) return undefined;
-  const newline = buffer.subarray(0, length).indexOf(0x0a);
+  const newline = buffer.indexOf(0x0a);
   let line = buffer.subarray(2, newline < 0 ? length : newline);
   const isBlank = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09;
   while (line.length > 0 && isBlank(line[0])) line = line.subarray(1);

@@ -116,6 +116,52 @@ export const EscalateRequestSchema = z.object({
 });
 export type EscalateRequest = z.infer<typeof EscalateRequestSchema>;
 
+/**
+ * An EscalateRequest from its parsed JSON, or undefined when it is not one. The schema above is
+ * the definition; the plain shape every client sends (strings, an array of strings, an object of
+ * strings, nothing else to look at) is checked here directly, because zod's general machinery
+ * was one of the larger costs on every asked exec (and grows with the environment); anything
+ * else goes through the schema. The two give the same answer: test/unit/escalation/
+ * protocol-parse.test.ts.
+ */
+export function parseEscalateRequest(value: unknown): EscalateRequest | undefined {
+  if (isPlainObject(value)) {
+    const { file, argv, workdir, env, resolved } = value;
+    if (
+      typeof file === "string" &&
+      typeof workdir === "string" &&
+      (resolved === undefined || typeof resolved === "string") &&
+      isStringArray(argv) &&
+      isStringRecord(env)
+    ) {
+      return resolved === undefined
+        ? { file, argv, workdir, env }
+        : { file, argv, workdir, env, resolved };
+    }
+  }
+  const parsed = EscalateRequestSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  );
+}
+
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== "string") return false;
+  return true;
+}
+
+/** A plain object of string values; "__proto__" (which zod's copy drops) is left to the schema. */
+function isStringRecord(value: unknown): value is Record<string, string> {
+  if (!isPlainObject(value) || Object.hasOwn(value, "__proto__")) return false;
+  for (const key in value) if (typeof value[key] !== "string") return false;
+  return true;
+}
+
 export type EscalateAction =
   "Run" | "Escalate" | { readonly Deny: { readonly reason: string | null } };
 export interface EscalateResponse {
@@ -127,6 +173,26 @@ export const SuperExecMessageSchema = z.object({
   fds: z.array(z.number().int().nonnegative()).max(MAX_FDS_PER_MESSAGE),
 });
 export type SuperExecMessage = z.infer<typeof SuperExecMessageSchema>;
+
+/**
+ * A SuperExecMessage from its parsed JSON, or undefined: as parseEscalateRequest, the plain
+ * shape (an array of small descriptor numbers) directly, anything else through the schema.
+ */
+export function parseSuperExecMessage(value: unknown): SuperExecMessage | undefined {
+  if (isPlainObject(value)) {
+    const { fds } = value;
+    if (Array.isArray(fds) && fds.length <= MAX_FDS_PER_MESSAGE) {
+      let plain = true;
+      for (let i = 0; i < fds.length && plain; i++) {
+        const fd: unknown = fds[i];
+        plain = typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd < 1024;
+      }
+      if (plain) return { fds: fds as number[] };
+    }
+  }
+  const parsed = SuperExecMessageSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 export interface SuperExecResult {
   /** The escalated program's exit status; 128 + signal number if a signal killed it. */

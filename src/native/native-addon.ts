@@ -41,6 +41,28 @@ export interface FdPassing {
   /** openat2(2) (close-on-exec): `dirfd` -100 is AT_FDCWD; `resolve` takes RESOLVE_* flags. */
   openAt2(dirfd: number, path: Buffer, flags: number, resolve: number): number;
   /**
+   * openat2(2) (close-on-exec) and, of the descriptor it opened, fstat(2) and the canonical path
+   * (/proc/self/fd); null when the file cannot be opened or described. The descriptor is the
+   * caller's.
+   */
+  openViewed(
+    dirfd: number,
+    path: Buffer,
+    flags: number,
+    resolve: number,
+  ): { fd: number; dev: bigint; ino: bigint; canonical: string; regular: boolean } | null;
+  /** Whether the path opens (as openViewed would) the file with that device and inode. */
+  sameFileAt(
+    dirfd: number,
+    path: Buffer,
+    flags: number,
+    resolve: number,
+    dev: bigint,
+    ino: bigint,
+  ): boolean;
+  /** The first `maxBytes` (<= 4096) of the file behind an O_PATH descriptor; null: unreadable. */
+  readHead(fd: number, maxBytes: number): Buffer | null;
+  /**
    * Starts an escalated program from the judged host descriptors (clone with CLONE_VM |
    * CLONE_VFORK, its own session): `stdio[t]` becomes its descriptor t (-1: none). "fd" executes
    * `programFd` itself; "script" executes `path` only while it is still `programFd`'s inode.
