@@ -90,9 +90,14 @@ napi_value file_view_open_js(napi_env env, napi_callback_info info) {
   char link[64];
   char canonical[PATH_MAX];
   proc_fd_path(link, sizeof link, (int)fd);
-  ssize_t n = fstat((int)fd, &st) == 0 ? readlink(link, canonical, sizeof canonical - 1) : -1;
-  /* A link that fills the buffer may have been cut short: not a path to judge by. */
-  if (n <= 0 || (size_t)n >= sizeof canonical - 1) {
+  ssize_t n = fstat((int)fd, &st) == 0 ? readlink(link, canonical, sizeof canonical) : -1;
+  /*
+   * The kernel gives a /proc/self/fd link whole (up to PATH_MAX - 1 bytes) or not at all; only a
+   * result that fills the whole buffer could be cut short (and leaves no room for the NUL). A
+   * 4095-byte path is a real path: refusing it made the program "not found" and its #! chain
+   * unread.
+   */
+  if (n <= 0 || (size_t)n >= sizeof canonical) {
     close((int)fd);
     return null_value(env);
   }
