@@ -181,7 +181,9 @@ export function inspectProgram(addon: FdPassing, input: InspectInput): ProgramIn
         (claimed !== undefined && !isAnonymousName(claimed) ? claimed : undefined),
       namedOnHost: program !== undefined && sameOnHost(input.file, program),
     };
-    if (program === undefined && programFile.canonical === undefined && !anonymous)
+    // A named program execward cannot open in the requester's view has an unknown #! chain: a
+    // claimed name alone says nothing of which interpreter the kernel would start.
+    if (program === undefined && !anonymous)
       cannotJudge(`${input.file} cannot be resolved in the sandbox's view`);
     else if (program === undefined) fail(`${input.file} cannot be resolved in the sandbox's view`);
 
