@@ -30,33 +30,41 @@ export function escalatedEnvBlockFor(
       throw error;
     };
   }
-  // starts[i]: where entry i begins in `block`; starts[entries.length]: its end.
-  const starts = [0];
-  const index = new Map<string, number>();
-  entries.forEach(([name], i) => {
-    index.set(name, i);
-    starts.push(block.indexOf(0, starts[i]) + 1);
-  });
+  // Where each entry of the base is in `block`: [start, end), its NUL included.
+  const spans = new Map<string, readonly [number, number]>();
+  let at = 0;
+  for (const [name] of entries) {
+    const end = block.indexOf(0, at) + 1;
+    spans.set(name, [at, end]);
+    at = end;
+  }
   return (request) => {
     const workdir = request.inspection?.host?.workdirPath ?? request.workdir;
     const overrides = requestOverrides({ requested: request.env, extraNames, workdir });
     if ([...overrides.keys()].some((name) => REORDERED_NAME.test(name)))
       return encodeEnv(escalatedEnv({ base, requested: request.env, extraNames, workdir }));
-    const replaced: [number, string][] = [];
-    const added: string[] = [];
+    const replaced: [readonly [number, number], string][] = [];
+    let added = "";
+    let size = block.length;
     for (const [name, value] of overrides) {
-      const i = index.get(name);
-      if (i === undefined) added.push(entry(name, value));
-      else replaced.push([i, entry(name, value)]);
+      const span = spans.get(name);
+      const text = entry(name, value);
+      if (span === undefined) added += text;
+      else replaced.push([span, text]);
+      size += Buffer.byteLength(text) - (span === undefined ? 0 : span[1] - span[0]);
     }
-    const parts: Buffer[] = [];
+    // Copied and written into one buffer of the exact size: no slice or part is allocated.
+    const out = Buffer.allocUnsafe(size);
+    let written = 0;
     let from = 0;
-    for (const [i, text] of replaced.sort(([a], [b]) => a - b)) {
-      parts.push(block.subarray(from, starts[i]), Buffer.from(text));
-      from = starts[i + 1] ?? block.length;
+    for (const [[start, end], text] of replaced.sort(([a], [b]) => a[0] - b[0])) {
+      written += block.copy(out, written, from, start);
+      written += out.write(text, written);
+      from = end;
     }
-    parts.push(block.subarray(from), Buffer.from(added.join("")));
-    return Buffer.concat(parts);
+    written += block.copy(out, written, from);
+    out.write(added, written);
+    return out;
   };
 }
 
