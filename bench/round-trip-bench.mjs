@@ -1,17 +1,20 @@
 // The round trip on its own: plain bash, every exec asked (the hook's round trip, the program then
 // runs in place) and every exec escalated (inspected, then run outside by the server), each a loop
 // of /bin/true, in interleaved rounds (the load drifts), medians printed. The same three
-// measurements as bench/exec-bench.mjs, without its other modes, for work on the round trip:
+// measurements as bench/exec-bench.mjs, without its other modes, for work on the round trip.
+// All three run with a developer's environment (bench/developer-env.mjs): it is what execward
+// passes to every escalated program, and what every exec in the loop carries.
 //   npm run build && node bench/round-trip-bench.mjs [rounds]
 // Escalated budget (ARCHITECTURE.md): <= 2x a bare exec, i.e. plain bash's loop.
 import { spawn } from "node:child_process";
 
 import { loadNativeParts } from "../dist/native/native-addon.js";
 import { startInterceptedRun } from "../dist/exec/intercepted-run.js";
+import { DEVELOPER_ENV, describeEnv } from "./developer-env.mjs";
 
 const EXECS = 300;
 const LOOP = `for i in $(seq ${EXECS}); do /bin/true; done`;
-const ENV = { PATH: "/usr/bin:/bin", HOME: "/root" };
+const ENV = { ...DEVELOPER_ENV, PATH: "/usr/bin:/bin", HOME: "/root" };
 
 function timePlain() {
   return new Promise((resolve, reject) => {
@@ -59,7 +62,7 @@ export async function runRoundTripBench(rounds = 7) {
   const asked = median(times.asked);
   const escalated = median(times.escalated);
   console.log(
-    `\n## Round trip: ${rounds} interleaved rounds of ${EXECS} execs of /bin/true, medians`,
+    `\n## Round trip: ${rounds} interleaved rounds of ${EXECS} execs of /bin/true, medians; environment: ${describeEnv(ENV)}`,
   );
   console.log(`  plain bash (baseline): ${perExec(plain)} us per exec`);
   console.log(

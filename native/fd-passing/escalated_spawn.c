@@ -4,7 +4,8 @@
  * descriptor); this starts exactly that file, with no second lookup of the program by path.
  *
  *   spawnEscalated(mode: "fd" | "script", path: string, programFd: number, workdirFd: number,
- *                  argv: string[], env: string[], stdio: number[]) -> { pid, pidfd }
+ *                  argv: string[], env: Buffer, stdio: number[]) -> { pid, pidfd }
+ *     env:      "NAME=value" entries, each ended by a NUL byte (the buffer's memory is envp's)
  *     stdio[t]: the descriptor that becomes the program's descriptor t (t < 16), or -1: none
  *               (0-2 then get /dev/null, others are closed), as Node's spawn with "ignore"
  *   reapEscalated(pidfd) -> null (still running) | { code: number | null, signal: number | null }
@@ -215,6 +216,32 @@ static char **get_strings(napi_env env, napi_value value, const char *name) {
   return list;
 }
 
+/* envp pointing into an environment block ("NAME=value" entries, each ended by NUL): one
+   allocation, whatever the number of variables. NULL (with a pending error) if it is not one. */
+static char **get_env_block(napi_env env, napi_value value) {
+  bool is_buffer = false;
+  char *data = NULL;
+  size_t length = 0;
+  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, value, (void **)&data, &length) != napi_ok ||
+      (length > 0 && data[length - 1] != '\0')) {
+    napi_throw_type_error(env, NULL, "spawnEscalated: env is a Buffer of NUL-terminated entries");
+    return NULL;
+  }
+  size_t count = 0;
+  for (size_t i = 0; i < length; i++) count += data[i] == '\0';
+  char **list = calloc(count + 1, sizeof *list);
+  if (list == NULL) {
+    ew_throw_errno(env, "spawnEscalated", ENOMEM);
+    return NULL;
+  }
+  for (size_t i = 0, at = 0; at < count; at++) {
+    list[at] = data + i;
+    i += strlen(data + i) + 1;
+  }
+  return list;
+}
+
 static int max_int(int a, int b) { return a > b ? a : b; }
 
 napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
@@ -222,7 +249,7 @@ napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
   napi_value args[7];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
   const char *usage =
-      "spawnEscalated(mode: 'fd' | 'script', path, programFd, workdirFd, argv[], env[], stdio[])";
+      "spawnEscalated(mode: 'fd' | 'script', path, programFd, workdirFd, argv[], env: Buffer, stdio[])";
   if (argc < 7) {
     napi_throw_type_error(env, NULL, usage);
     return NULL;
@@ -265,7 +292,7 @@ napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
   }
   plan.path = path;
   plan.argv = get_strings(env, args[4], "spawnEscalated: argv is an array of strings");
-  plan.envp = plan.argv == NULL ? NULL : get_strings(env, args[5], "spawnEscalated: env is an array of strings");
+  plan.envp = plan.argv == NULL ? NULL : get_env_block(env, args[5]);
   char *stack = plan.envp == NULL ? NULL : malloc(CHILD_STACK);
   napi_value result = NULL;
   if (plan.envp != NULL && stack == NULL) ew_throw_errno(env, "spawnEscalated", ENOMEM);
@@ -291,7 +318,7 @@ napi_value escalated_spawn_js(napi_env env, napi_callback_info info) {
     }
   }
   free(stack);
-  free_strings(plan.envp);
+  free(plan.envp); /* its entries live in the caller's buffer */
   free_strings(plan.argv);
   free(path);
   return result;

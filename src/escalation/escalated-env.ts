@@ -68,24 +68,34 @@ export function checkEnvNames(env: Readonly<Record<string, string>>): void {
 
 export function escalatedEnv(input: EscalatedEnvInput): Record<string, string> {
   const env: Record<string, string> = { ...input.base };
+  for (const [name, value] of requestOverrides(input)) env[name] = value;
+  return env;
+}
+
+/** What the request changes in the base, in the order set (a name set again keeps its place): the allowed variables, then PWD. */
+export function requestOverrides(input: Omit<EscalatedEnvInput, "base">): Map<string, string> {
+  const overrides = new Map<string, string>();
   for (const [name, value] of Object.entries(input.requested)) {
     const shape = ALLOWED_FROM_REQUEST.get(name);
     if (shape !== undefined ? shape.test(value) : input.extraNames?.includes(name) === true)
-      env[name] = value;
+      overrides.set(name, value);
   }
-  env.PWD = input.workdir;
-  return env;
+  overrides.set("PWD", input.workdir);
+  return overrides;
+}
+
+/** What of an exec request the escalated environment depends on. */
+export interface EscalationEnvRequest {
+  readonly env: Readonly<Record<string, string>>;
+  readonly workdir: string;
+  readonly inspection?: { readonly host?: { readonly workdirPath: string } | undefined };
 }
 
 /** The environment function for one command: `base` (execward's own) plus allowed request variables. */
 export function escalationEnvFor(
   base: Readonly<Record<string, string>>,
   extraNames: readonly string[] = [],
-): (request: {
-  readonly env: Readonly<Record<string, string>>;
-  readonly workdir: string;
-  readonly inspection?: { readonly host?: { readonly workdirPath: string } | undefined };
-}) => Record<string, string> {
+): (request: EscalationEnvRequest) => Record<string, string> {
   return (request) =>
     escalatedEnv({
       base,

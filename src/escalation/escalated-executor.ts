@@ -60,8 +60,8 @@ export interface EscalatedExecutor {
 export interface EscalatedExecutorOptions {
   readonly addon: FdPassing;
   readonly registry: ProcessTracker;
-  /** The escalated program's environment for a request. */
-  readonly env: (request: ExecRequest) => Readonly<Record<string, string>>;
+  /** The escalated program's environment for a request, as an environment block (escalated-env-block.ts). */
+  readonly env: (request: ExecRequest) => Buffer;
   readonly log?: (message: string) => void;
 }
 
@@ -79,7 +79,7 @@ export function createEscalatedExecutor(options: EscalatedExecutorOptions): Esca
         targets.forEach((target, i) => {
           stdio[target] = fds[i] ?? -1;
         });
-        const env = Object.entries(options.env(request)).map(([name, value]) => `${name}=${value}`);
+        const env = options.env(request);
         started = addon.spawnEscalated(
           host.script ? "script" : "fd",
           host.programPath,

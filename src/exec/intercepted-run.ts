@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import os from "node:os";
 
-import { escalationEnvFor } from "../escalation/escalated-env.js";
+import { escalatedEnvBlockFor } from "../escalation/escalated-env-block.js";
 import { createEscalatedExecutor } from "../escalation/escalated-executor.js";
 import type { EscalationPolicy } from "../escalation/escalation-policy.js";
 import { EscalationServer } from "../escalation/escalation-server.js";
@@ -129,7 +129,7 @@ export function startInterceptedRun(options: InterceptedRunOptions): Intercepted
     executor: createEscalatedExecutor({
       addon,
       registry,
-      env: escalationEnvFor(options.env, options.escalationEnvNames),
+      env: escalatedEnvBlockFor(options.env, options.escalationEnvNames),
       ...(options.log === undefined ? {} : { log: options.log }),
     }),
     ...(options.log === undefined ? {} : { log: options.log }),

@@ -74,7 +74,8 @@ export interface FdPassing {
     programFd: number,
     workdirFd: number,
     argv: readonly string[],
-    env: readonly string[],
+    /** `NAME=value` entries, each ended by a NUL byte (escalated-env-block.ts). */
+    env: Buffer,
     stdio: readonly number[],
   ): { pid: number; pidfd: number };
   /** null while the program runs; then how it ended (exactly one of the two is a number). */

@@ -39,6 +39,8 @@ export interface InterceptedOptions {
   readonly mode?: InterceptionMode;
   readonly cwd?: string;
   readonly env?: Record<string, string>;
+  /** Variables an escalated program may take from the request (`--escalation-env`). */
+  readonly escalationEnvNames?: readonly string[];
   readonly useAskList?: boolean;
   readonly writableRoots?: readonly string[];
   readonly execWrapper?: string;
@@ -91,6 +93,9 @@ export async function runIntercepted(
       HOME: process.env.HOME ?? "/root",
       ...options.env,
     },
+    ...(options.escalationEnvNames === undefined
+      ? {}
+      : { escalationEnvNames: options.escalationEnvNames }),
     policy: recording,
     askList: options.useAskList === false ? undefined : computeAskList(policy, false),
     stdio: "pipe",

@@ -8,12 +8,14 @@ import { readdirSync, readFileSync } from "node:fs";
 
 import { describe, expect, it } from "vitest";
 
+import { escalatedEnv } from "../../src/escalation/escalated-env.js";
 import { runIntercepted } from "../helpers/intercepted.js";
 
 const ALLOW = [
   `prefix_rule(pattern=["ls"], decision="allow")`,
   `prefix_rule(pattern=["grep"], decision="allow")`,
   `prefix_rule(pattern=["sh"], decision="allow")`,
+  `prefix_rule(pattern=["cat"], decision="allow")`,
 ].join("\n");
 
 function escalatedIn(result: Awaited<ReturnType<typeof runIntercepted>>, program: string): boolean {
@@ -68,5 +70,44 @@ describe("escalated spawn", () => {
     );
     expect(escalatedIn(result, "sh")).toBe(true);
     expect(result.stdout).toBe("status=7\nstatus=143\nstatus=137\n");
+  });
+
+  it("gives the program execward's environment with the request's allowed variables, byte for byte", async () => {
+    // A developer's environment: 60 variables, one of them long; PATH and HOME first, as the
+    // helper puts them, so that this is the escalation's base as it is.
+    const base: Record<string, string> = {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      LANG: "C.UTF-8",
+      TERM: "xterm-256color",
+      PWD: "/home/user/project",
+      LS_COLORS: "rs=0:di=01;34:ln=01;36:*.tar=01;31:".repeat(50),
+      UNICODE: "héllo wörld ✓",
+      EMPTY: "",
+      ...Object.fromEntries(Array.from({ length: 52 }, (_, i) => [`XDG_VAR_${i}`, `/run/${i}`])),
+    };
+    const result = await runIntercepted(
+      "LANG=fr_FR.UTF-8 COLUMNS=132 EXTRA=mine XDG_VAR_7=changed GIT_DIR=/tmp/evil /bin/cat /proc/self/environ",
+      { rules: ALLOW, env: base, escalationEnvNames: ["EXTRA", "XDG_VAR_7"] },
+    );
+    const cat = result.decisions.find(({ request }) => request.file.endsWith("/cat"));
+    expect(cat?.decision.action).toBe("escalate");
+    const request = cat?.request;
+    if (request === undefined) throw new Error("cat was not asked about");
+    // control: the request carries what the program must not get
+    expect(request.env.GIT_DIR).toBe("/tmp/evil");
+    const expected = escalatedEnv({
+      base,
+      requested: request.env,
+      extraNames: ["EXTRA", "XDG_VAR_7"],
+      workdir: request.inspection.host?.workdirPath ?? request.workdir,
+    });
+    expect(Object.keys(expected).length).toBeGreaterThan(60);
+    expect(expected).toMatchObject({ LANG: "fr_FR.UTF-8", COLUMNS: "132", XDG_VAR_7: "changed" });
+    expect(result.stdout).toBe(
+      Object.entries(expected)
+        .map(([name, value]) => `${name}=${value}\0`)
+        .join(""),
+    );
   });
 });
