@@ -294,10 +294,8 @@ class Session {
         return;
       }
       if (message === null) return;
-      if (message.fds.length === 0 && message.data[0] === NOTICE_BYTE) {
-        this.options.onNotice?.(parseNotice(message.data));
-        continue;
-      }
+      // A session carries frames only (notices come on the datagram socket): a frame's length
+      // header may well start with the notice byte (a 257-byte request does).
       if (message.data.length === 0 && message.fds.length === 0) {
         // The requester went away: abort a pending decision, kill an escalated program.
         this.end(this.state === "done" ? undefined : "the requesting process went away");

@@ -83,6 +83,11 @@ async function honestRequestAnswered(): Promise<void> {
   addon.close(fd);
 }
 
+/** The control: a 257-byte request's frame does start with the notice byte. */
+function frame257FirstByte(): number {
+  return encodeFrame({ x: "y".repeat(257 - 8) })[0] ?? -1;
+}
+
 async function settled(): Promise<void> {
   for (let spins = 0; spins < 2000 && server.activeSessions > 0; spins++)
     await new Promise((resolve) => setTimeout(resolve, 1));
@@ -120,6 +125,24 @@ describe("escalation server under hostile requesters", () => {
     for (const fd of sessions) addon.close(fd);
     await settled();
     expect(openFds()).toBe(before);
+  });
+
+  it("answers a request of any length, whatever its length header's first byte", async () => {
+    // A session carries frames only; the one-way notice byte (0x01) belongs to the datagram
+    // socket. A 257-byte request's header starts with 0x01 (257 = 0x101, little-endian): once it
+    // was taken for a notice and dropped, and the exec hung until the deadline refused it.
+    const base = { file: "/usr/bin/true", argv: ["true"], workdir: "/", env: { PAD: "" } };
+    const empty = Buffer.byteLength(JSON.stringify(base));
+    for (const length of [257, 258, 513, 769]) {
+      const request = { ...base, env: { PAD: "x".repeat(length - empty) } };
+      const frame = encodeFrame(request);
+      expect(frame.readUInt32LE(0)).toBe(length);
+      const fd = session();
+      addon.sendmsg(fd, frame);
+      expect(await answer(fd), `a ${length}-byte request`).toEqual({ action: "Run" });
+      addon.close(fd);
+    }
+    expect(frame257FirstByte()).toBe(0x01);
   });
 
   it("ends sessions with malformed requests and keeps serving", async () => {
