@@ -128,33 +128,11 @@ static napi_value js_open_at2(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int dirfd, flags, resolve;
-  void *data = NULL;
-  size_t length = 0;
-  bool is_buffer = false;
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &dirfd) != napi_ok ||
-      napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
-      napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok ||
-      napi_get_value_int32(env, argv[2], &flags) != napi_ok || napi_get_value_int32(env, argv[3], &resolve) != napi_ok) {
-    return throw_type(env, "openAt2(dirfd, path: Buffer, flags, resolve)");
-  }
-  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) {
-    return ew_throw_errno(env, "openat2", length == 0 ? ENOENT : length >= PATH_MAX ? ENAMETOOLONG : EINVAL);
-  }
-  char path[PATH_MAX];
-  memcpy(path, data, length);
-  path[length] = '\0';
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (unsigned long long)(unsigned int)flags | O_CLOEXEC;
-  how.resolve = (unsigned long long)(unsigned int)resolve;
-  long fd;
-  do {
-    fd = syscall(SYS_openat2, dirfd == -100 ? AT_FDCWD : dirfd, path, &how, sizeof how);
-  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  int fd = file_view_open_argument(env, argv, argc, "openAt2(dirfd, path: Buffer, flags, resolve)");
+  if (fd == -2) return NULL;
   if (fd < 0) return ew_throw_errno(env, "openat2", errno);
   napi_value result;
-  napi_create_int32(env, (int)fd, &result);
+  napi_create_int32(env, fd, &result);
   return result;
 }
 

@@ -48,11 +48,8 @@ static napi_value null_value(napi_env env) {
 
 static void proc_fd_path(char *out, size_t size, int fd) { snprintf(out, size, "/proc/self/fd/%d", fd); }
 
-/*
- * openat2 of (dirfd, path: Buffer, flags, resolve) from the first four arguments: the
- * descriptor, -1 when the file cannot be opened there, -2 (TypeError pending) on misuse.
- */
-static int open_argument(napi_env env, napi_value *argv, size_t argc, const char *usage) {
+/* See file_view.h: openat2 from the first four arguments, shared with fd_passing.c's openAt2. */
+int file_view_open_argument(napi_env env, napi_value *argv, size_t argc, const char *usage) {
   int dirfd, flags, resolve;
   void *data = NULL;
   size_t length = 0;
@@ -64,7 +61,10 @@ static int open_argument(napi_env env, napi_value *argv, size_t argc, const char
     napi_throw_type_error(env, NULL, usage);
     return -2;
   }
-  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) return -1;
+  if (length == 0 || length >= PATH_MAX || memchr(data, 0, length) != NULL) {
+    errno = length == 0 ? ENOENT : length >= PATH_MAX ? ENAMETOOLONG : EINVAL;
+    return -1;
+  }
   char path[PATH_MAX];
   memcpy(path, data, length);
   path[length] = '\0';
@@ -83,7 +83,7 @@ napi_value file_view_open_js(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int fd = open_argument(env, argv, argc, "openViewed(dirfd, path: Buffer, flags, resolve)");
+  int fd = file_view_open_argument(env, argv, argc, "openViewed(dirfd, path: Buffer, flags, resolve)");
   if (fd == -2) return NULL;
   if (fd < 0) return null_value(env);
   struct stat st;
@@ -131,7 +131,7 @@ napi_value file_view_same_js(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  int fd = open_argument(env, argv, argc, usage);
+  int fd = file_view_open_argument(env, argv, argc, usage);
   if (fd == -2) return NULL;
   struct stat st;
   bool same = fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
