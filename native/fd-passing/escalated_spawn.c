@@ -43,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,10 +76,33 @@ struct spawn_plan {
 
 /* ---- the child: raw system calls only ---- */
 
+ssize_t escalated_write_no_wait(int fd, const void *data, size_t length) {
+  struct iovec iov = {.iov_base = (void *)data, .iov_len = length};
+  ssize_t n;
+  do {
+    n = pwritev2(fd, &iov, 1, -1, RWF_NOWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0 || errno != EOPNOTSUPP) return n;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  do {
+    n = write(fd, data, length);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/*
+ * To the requester's stderr, never waiting on a pipe: it may be one the requester filled and
+ * never reads, and while this child runs the server is suspended (CLONE_VFORK). A message that
+ * cannot be written is lost; the exit status still says it.
+ */
 static void child_write(int fd, const char *text) {
   size_t n = strlen(text);
   while (fd >= 0 && n > 0) {
-    ssize_t k = write(fd, text, n);
+    ssize_t k = escalated_write_no_wait(fd, text, n);
     if (k <= 0) return;
     text += k;
     n -= (size_t)k;

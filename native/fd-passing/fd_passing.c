@@ -9,6 +9,9 @@
  *   recvmsg(fd, maxBytes) -> { data: Buffer, fds: number[] } | null (would block)
  *                                                 data.length === 0 with no fds: end of stream
  *   sendmsg(fd, data: Buffer, fds: number[]) -> bytes written (0 if it would block)
+ *   writeNoWait(fd, data: Buffer) -> bytes written   never waits for a full pipe or socket
+ *                                                 (EAGAIN or EOPNOTSUPP thrown instead); see
+ *                                                 escalated_write_no_wait (escalated_spawn.h)
  *   close(fd)
  *   tryLock(fd, exclusive) -> boolean            flock(LOCK_SH | LOCK_EX, non-blocking)
  *   watch(fd, callback) -> Watcher { start(readable, writable), stop(), close() }
@@ -133,6 +136,25 @@ static napi_value js_open_at2(napi_env env, napi_callback_info info) {
   if (fd < 0) return ew_throw_errno(env, "openat2", errno);
   napi_value result;
   napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* writeNoWait(fd, data: Buffer) -> bytes written, never waiting on a pipe or socket. */
+static napi_value js_write_no_wait(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int fd;
+  void *data = NULL;
+  size_t length = 0;
+  bool is_buffer = false;
+  if (argc < 2 || !get_fd(env, argv[0], &fd) || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok ||
+      !is_buffer || napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok)
+    return throw_type(env, "writeNoWait(fd, data: Buffer)");
+  ssize_t n = escalated_write_no_wait(fd, data, length);
+  if (n < 0) return ew_throw_errno(env, "write", errno);
+  napi_value result;
+  napi_create_int64(env, (int64_t)n, &result);
   return result;
 }
 
@@ -468,6 +490,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_default, NULL},
       {"peerPid", NULL, js_peer_pid, NULL, NULL, NULL, napi_default, NULL},
       {"openAt2", NULL, js_open_at2, NULL, NULL, NULL, napi_default, NULL},
+      {"writeNoWait", NULL, js_write_no_wait, NULL, NULL, NULL, napi_default, NULL},
       {"openViewed", NULL, file_view_open_js, NULL, NULL, NULL, napi_default, NULL},
       {"sameFileAt", NULL, file_view_same_js, NULL, NULL, NULL, napi_default, NULL},
       {"readHead", NULL, file_view_head_js, NULL, NULL, NULL, napi_default, NULL},

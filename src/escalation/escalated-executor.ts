@@ -12,7 +12,6 @@
  * the event loop. Received descriptors are closed here once the child has its copies (or the
  * start failed).
  */
-import { writeSync } from "node:fs";
 import path from "node:path";
 
 import type { ExecRequest } from "./escalation-policy.js";
@@ -94,13 +93,17 @@ export function createEscalatedExecutor(options: EscalatedExecutorOptions): Esca
         log(`could not start ${request.file} outside the sandbox: ${message}`);
         const stderr = fds[targets.indexOf(2)];
         if (stderr !== undefined) {
+          // Never waiting: the requester's stderr may be a pipe it filled and never reads, and a
+          // server blocked in a write answers nobody (its timeouts stop firing too).
           try {
-            writeSync(
+            addon.writeNoWait(
               stderr,
-              `execward: could not start ${request.file} outside the sandbox: ${message}\n`,
+              Buffer.from(
+                `execward: could not start ${request.file} outside the sandbox: ${message}\n`,
+              ),
             );
           } catch {
-            // the requester's stderr is gone; the exit status still says it
+            // gone, full, or a kernel without RWF_NOWAIT: the exit status still says it
           }
         }
         return failedRun(CANNOT_EXECUTE_STATUS);

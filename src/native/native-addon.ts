@@ -26,6 +26,8 @@ export interface FdPassing {
   close(fd: number): void;
   /** flock(2) without waiting: true when taken, false when a conflicting lock is held. */
   tryLock(fd: number, exclusive: boolean): boolean;
+  /** pwritev2(RWF_NOWAIT): bytes written; throws (EAGAIN...) rather than wait for a full pipe. */
+  writeNoWait(fd: number, data: Buffer): number;
   /**
    * Relays between two stream sockets in the kernel; owns duplicates of both descriptors.
    * Ends after `idleMs` without traffic (0: never). Returns a function that ends it at once.

@@ -299,6 +299,58 @@ describe.skipIf(requireInCi(unavailable))(
         expect(result.code).toBe(0);
       });
 
+      it("a failed start whose stderr is a full pipe nobody reads does not stall the server", async () => {
+        // The requester hands over, as its stderr, a pipe it filled and never reads, with a
+        // request for an allowed program whose start fails (argv past the kernel's limit, E2BIG).
+        // Telling it why on that stderr must not block: a blocked server answers nobody, and its
+        // own timeouts stop firing. The holder keeps the pipe's read end open until `git status`
+        // (escalated, so answered by the server) has run, and gives up after 20 s, which would
+        // unblock a stalled server: "gave up" is the failure.
+        await writeFile(
+          path.join(workspace, "request.json"),
+          JSON.stringify({
+            file: "/usr/bin/true",
+            argv: ["true", ...Array.from({ length: 22 }, () => "x".repeat(110_000))],
+            workdir: workspace,
+            env: { PATH: "/usr/bin:/bin" },
+          }),
+        );
+        const holder = [
+          "import fcntl, os, subprocess, sys, time",
+          "r, w = os.pipe()",
+          "fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)",
+          "try:",
+          "    while True: os.write(w, b'x' * 4096)",
+          "except BlockingIOError: pass",
+          "fcntl.fcntl(w, fcntl.F_SETFL, 0)",
+          "p = subprocess.Popen(['python3', sys.argv[1], 'request-file', 'request.json'], stderr=w)",
+          "os.close(w)",
+          "open('holder-ready', 'w').close()",
+          "for _ in range(200):",
+          "    if os.path.exists('done'): break",
+          "    time.sleep(0.1)",
+          "else:",
+          "    print('holder: gave up', flush=True)",
+          "p.kill()",
+        ].join("\n");
+        await writeFile(path.join(workspace, "holder.py"), holder);
+        const result = await execward(
+          `${GIT_STATUS}prefix_rule(pattern=["true"], decision="allow")\n`,
+          [
+            `python3 holder.py ${FORGER} &`,
+            "while [ ! -e holder-ready ]; do sleep 0.1; done; sleep 1",
+            "git status >/dev/null 2>&1; echo git-status-ran; touch done; wait",
+            // A stderr pipe that is read still gets the reason.
+            `python3 ${FORGER} request-file request.json 2>&1 | grep -o 'could not start /usr/bin/true: Argument list too long'`,
+          ].join("\n"),
+        );
+        expect(result.stdout).toContain("could not start /usr/bin/true: Argument list too long");
+        // The start did fail, and was reported with its status.
+        expect(result.stdout, result.stderr).toContain('{"result": {"exit_code": 126}}');
+        expect(result.stdout, result.stderr).toContain("git-status-ran");
+        expect(result.stdout, result.stderr).not.toContain("holder: gave up");
+      });
+
       it("descriptors on a request frame are refused and not kept", async () => {
         const request = JSON.stringify({
           file: "/usr/bin/true",
