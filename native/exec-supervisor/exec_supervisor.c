@@ -502,6 +502,17 @@ static int send_all(int fd, const char *p, size_t n) {
 
 static char frame[ARG_BYTES + 3 * PATH_MAX + 256];
 
+/* The server is gone: nothing more can be judged, so every exec still waiting is denied. */
+static void server_lost(void) {
+  server_gone = 1;
+  for (int i = 0; i < MAX_PENDING; i++) {
+    if (pending[i].used) {
+      pending[i].used = 0;
+      deny(pending[i].notif_id, pending[i].file, "execward's escalation server is gone, so this exec cannot be judged");
+    }
+  }
+}
+
 static void ask_server(uint64_t id, pid_t pid, const char *file, const char *resolved, const char *workdir,
                        struct exec_args *a, int first_arg) {
   if (server_gone) {
@@ -531,13 +542,7 @@ static void ask_server(uint64_t id, pid_t pid, const char *file, const char *res
     return;
   }
   if (flush_outbox_blocking() != 0 || send_all(server_fd, frame, len) != 0) {
-    server_gone = 1;
-    for (int i = 0; i < MAX_PENDING; i++) {
-      if (pending[i].used) {
-        pending[i].used = 0;
-        deny(pending[i].notif_id, pending[i].file, "execward's escalation server is gone, so this exec cannot be judged");
-      }
-    }
+    server_lost();
   }
   return;
 too_big:
@@ -599,13 +604,7 @@ static void read_server(void) {
   ssize_t n = recv(server_fd, inbox + inbox_len, sizeof inbox - inbox_len, MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n <= 0) {
-    server_gone = 1;
-    for (int i = 0; i < MAX_PENDING; i++) {
-      if (pending[i].used) {
-        pending[i].used = 0;
-        deny(pending[i].notif_id, pending[i].file, "execward's escalation server is gone, so this exec cannot be judged");
-      }
-    }
+    server_lost();
     return;
   }
   inbox_len += (size_t)n;
